@@ -1,0 +1,24 @@
+"""Pyaiot MQTT nodes: HA's MQTT integration → `protocols.pyaiot` gateway → node hub."""
+
+from homeassistant.components import mqtt
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ConfigEntryNotReady
+
+from ..const import CONF_NODE_TIMEOUT, DEFAULT_NODE_TIMEOUT, DOMAIN, LOGGER
+from ..hub import NodeHub
+from ..protocols.pyaiot.mqtt import PyaiotMqttGateway
+from .mqtt_link import HassMqttLink
+
+
+async def async_create_pyaiot_mqtt(hass: HomeAssistant, hub: NodeHub) -> PyaiotMqttGateway:
+    """A gateway on HA's broker reporting to `hub`; not ready while the MQTT integration is not."""
+    if not await mqtt.async_wait_for_mqtt_client(hass):
+        raise ConfigEntryNotReady(translation_domain=DOMAIN, translation_key="mqtt_not_ready")
+    gateway = PyaiotMqttGateway(
+        HassMqttLink(hass),
+        hub,
+        node_timeout=float(hub.entry.options.get(CONF_NODE_TIMEOUT, DEFAULT_NODE_TIMEOUT)),
+        logger=LOGGER.getChild("pyaiot"),
+    )
+    hub.transport = gateway
+    return gateway

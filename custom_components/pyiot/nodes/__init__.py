@@ -1,0 +1,26 @@
+"""Protocol-neutral model of nodes (devices) and points (values); no Home Assistant imports.
+
+Every transport (Pyaiot, FmPyIOT, IOTpy, BLE, ...) describes what it sees with these types and reports
+it to a `NodeListener`. The Home Assistant side (`custom_components.pyiot.hub`) turns that into devices
+and entities.
+"""
+
+from .model import (
+    EntityCategory,
+    NodeInfo,
+    NodeListener,
+    PointKind,
+    PointSpec,
+    Transport,
+    WriteError,
+)
+
+__all__ = [
+    "EntityCategory",
+    "NodeInfo",
+    "NodeListener",
+    "PointKind",
+    "PointSpec",
+    "Transport",
+    "WriteError",
+]

@@ -1,0 +1,85 @@
+"""Fixtures shared by every test: a real mosquitto broker and HA's real MQTT integration on it."""
+
+import asyncio
+import logging
+from collections.abc import AsyncGenerator, Generator
+from pathlib import Path
+import tempfile
+
+from homeassistant.components import mqtt
+from homeassistant.core import HomeAssistant
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from tests.support.mosquitto import Mosquitto, start_mosquitto
+
+_BROKER: dict[str, Mosquitto] = {}
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Start the broker before pytest-socket blocks sockets for the tests."""
+    workdir = Path(tempfile.mkdtemp(prefix="pyiot-mosquitto-"))
+    _BROKER["broker"] = start_mosquitto(workdir)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Stop the broker."""
+    if (broker := _BROKER.pop("broker", None)) is not None:
+        broker.stop()
+
+
+@pytest.fixture(scope="session")
+def mosquitto() -> Mosquitto:
+    """The session's broker on 127.0.0.1."""
+    return _BROKER["broker"]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Register our markers."""
+    config.addinivalue_line("markers", "allow_pyiot_warnings: the test expects PyIoT to log warnings")
+
+
+@pytest.fixture(autouse=True)
+def no_pyiot_warnings(request: pytest.FixtureRequest, caplog: pytest.LogCaptureFixture) -> Generator[None]:
+    """Fail a test when PyIoT (or HA about PyIoT) logs a warning it did not expect."""
+    yield
+    if request.node.get_closest_marker("allow_pyiot_warnings"):
+        return
+    ours = [
+        record
+        for record in caplog.get_records("call") + caplog.get_records("teardown")
+        if record.levelno >= logging.WARNING
+        and (record.name.startswith("custom_components.pyiot") or "pyiot" in record.getMessage())
+    ]
+    assert not ours, "PyIoT logged: " + "; ".join(record.getMessage() for record in ours)
+
+
+@pytest.fixture(autouse=True)
+def auto_enable_custom_integrations(enable_custom_integrations: None) -> Generator[None]:
+    """Load custom_components/pyiot in every HA test."""
+    return
+
+
+@pytest.fixture
+async def mqtt_entry(
+    hass: HomeAssistant, socket_enabled: None, mock_hass_config: None, mosquitto: Mosquitto
+) -> AsyncGenerator[MockConfigEntry]:
+    """HA's real MQTT integration, connected to the session's mosquitto."""
+    entry = MockConfigEntry(
+        domain=mqtt.DOMAIN,
+        data={mqtt.CONF_BROKER: mosquitto.host, "port": mosquitto.port},
+        version=2,
+        minor_version=1,
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    client = hass.data[mqtt.DATA_MQTT].client
+    for _ in range(500):
+        if client.connected:
+            break
+        await asyncio.sleep(0.01)
+    assert client.connected, "HA's MQTT client did not connect to mosquitto"
+    yield entry
+    await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()

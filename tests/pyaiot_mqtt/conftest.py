@@ -1,0 +1,49 @@
+"""A PyIoT Pyaiot-MQTT entry running on HA's real MQTT integration and mosquitto."""
+
+from collections.abc import AsyncGenerator
+
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.pyiot.const import CONF_ENTRY_TYPE, CONF_NODE_TIMEOUT, DOMAIN
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.core import HomeAssistant
+
+from tests.support.scripted_node import ScriptedNode
+
+
+@pytest.fixture
+def pyiot_entry(hass: HomeAssistant) -> MockConfigEntry:
+    """The entry, added but not set up."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="Pyaiot MQTT nodes",
+        unique_id="pyaiot_mqtt",
+        data={CONF_ENTRY_TYPE: "pyaiot_mqtt"},
+        options={CONF_NODE_TIMEOUT: 120},
+        entry_id="01PYIOTENTRY",
+    )
+    entry.add_to_hass(hass)
+    return entry
+
+
+@pytest.fixture
+async def loaded_entry(
+    hass: HomeAssistant, mqtt_entry: MockConfigEntry, pyiot_entry: MockConfigEntry
+) -> AsyncGenerator[MockConfigEntry]:
+    """The entry set up, unloaded after the test."""
+    assert await hass.config_entries.async_setup(pyiot_entry.entry_id)
+    await hass.async_block_till_done()
+    assert pyiot_entry.state is ConfigEntryState.LOADED
+    yield pyiot_entry
+    if pyiot_entry.state is ConfigEntryState.LOADED:
+        assert await hass.config_entries.async_unload(pyiot_entry.entry_id)
+
+
+@pytest.fixture
+async def node(hass: HomeAssistant, loaded_entry: MockConfigEntry) -> AsyncGenerator[ScriptedNode]:
+    """A node listening for what the gateway asks of it (LED writes are echoed)."""
+    scripted = ScriptedNode(hass, "mqtt-2")
+    await scripted.listen()
+    yield scripted
+    scripted.stop()

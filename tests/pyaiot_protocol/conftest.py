@@ -1,0 +1,129 @@
+"""Fixtures for the Pyaiot protocol tests: the real broker, an in-memory link and a recording listener."""
+
+import asyncio
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass, field
+import math
+from typing import Any
+
+import pytest
+
+from custom_components.pyiot.nodes.model import NodeInfo, PointSpec
+from custom_components.pyiot.protocols.mqtt_link import MessageCallback, Unsubscribe
+from custom_components.pyiot.protocols.pyaiot.mqtt import valid_name
+from custom_components.pyiot.protocols.pyaiot.resources import MAX_TEXT_LENGTH
+from tests.support.mosquitto import Mosquitto
+
+NUMERIC = {"temperature", "pressure", "humidity", "eco2", "tvoc", "illuminance"}
+
+
+@dataclass
+class RecordingListener:
+    """Records every call and checks that nothing malformed is ever reported."""
+
+    calls: list[tuple[str, Any]] = field(default_factory=list)
+    points: dict[str, dict[str, PointSpec]] = field(default_factory=dict)
+    changed: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def node_seen(self, node: NodeInfo) -> None:
+        assert isinstance(node, NodeInfo)
+        assert valid_name(node.node_id)
+        self._record("node_seen", node)
+
+    def points_seen(self, node_id: str, points: Sequence[PointSpec]) -> None:
+        assert valid_name(node_id)
+        assert points
+        known = self.points.setdefault(node_id, {})
+        for point in points:
+            assert valid_name(point.key)
+            assert point.key not in known, f"{point.key} reported twice"
+            known[point.key] = point
+        self._record("points_seen", (node_id, [point.key for point in points]))
+
+    def value_received(self, node_id: str, key: str, value: Any) -> None:
+        assert key in self.points.get(node_id, {}), f"value for unreported point {node_id}/{key}"
+        if key in NUMERIC:
+            assert isinstance(value, float)
+            assert math.isfinite(value)
+        elif key == "led":
+            assert isinstance(value, bool)
+        else:
+            assert isinstance(value, str)
+            assert len(value) <= MAX_TEXT_LENGTH
+        self._record("value_received", (node_id, key, value))
+
+    def node_lost(self, node_id: str) -> None:
+        self._record("node_lost", node_id)
+
+    def _record(self, name: str, args: Any) -> None:
+        self.calls.append((name, args))
+        self.changed.set()
+
+    def of(self, name: str) -> list[Any]:
+        """Arguments of every call of `name`, in order."""
+        return [args for call, args in self.calls if call == name]
+
+    def values(self, node_id: str, key: str) -> list[Any]:
+        return [value for node, name, value in self.of("value_received") if (node, name) == (node_id, key)]
+
+    async def wait_for(self, condition: Callable[[], bool], timeout: float = 10.0) -> None:
+        """Wait until `condition()` holds, re-checking after every call."""
+        async with asyncio.timeout(timeout):
+            while not condition():
+                self.changed.clear()
+                await self.changed.wait()
+
+
+@dataclass
+class FakeLink:
+    """An `MqttLink` in memory: records subscriptions and publications, delivers messages on demand."""
+
+    subscriptions: list[tuple[str, MessageCallback, int]] = field(default_factory=list)
+    published: list[tuple[str, str | bytes, int, bool]] = field(default_factory=list)
+    unsubscribed: int = 0
+    fail_publish: bool = False
+
+    async def async_subscribe(self, topic: str, callback: MessageCallback, qos: int = 1) -> Unsubscribe:
+        self.subscriptions.append((topic, callback, qos))
+
+        def unsubscribe() -> None:
+            self.unsubscribed += 1
+
+        return unsubscribe
+
+    async def async_publish(
+        self, topic: str, payload: str | bytes, qos: int = 1, retain: bool = False
+    ) -> None:
+        if self.fail_publish:
+            raise ConnectionError("broker gone")
+        self.published.append((topic, payload, qos, retain))
+
+    def deliver(self, topic: str, payload: str | bytes) -> None:
+        """Hand one message to every subscriber, as the broker would."""
+        data = payload.encode() if isinstance(payload, str) else payload
+        for _, callback, _ in self.subscriptions:
+            callback(topic, data)
+
+    def topics(self, prefix: str = "") -> list[tuple[str, str | bytes]]:
+        return [(topic, payload) for topic, payload, _, _ in self.published if topic.startswith(prefix)]
+
+
+@pytest.fixture
+def listener() -> RecordingListener:
+    return RecordingListener()
+
+
+@pytest.fixture
+def fake_link() -> FakeLink:
+    return FakeLink()
+
+
+@pytest.fixture(autouse=True)
+def auto_enable_custom_integrations() -> None:
+    """Override tests/conftest.py: the protocol needs no Home Assistant instance."""
+
+
+@pytest.fixture
+async def broker(mosquitto: Mosquitto, socket_enabled: None) -> AsyncIterator[Mosquitto]:
+    """The session's broker (tests/conftest.py), with sockets allowed for this test."""
+    yield mosquitto

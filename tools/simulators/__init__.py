@@ -1,0 +1,1 @@
+"""Simulators of the nodes PyIoT talks to, for tests, benchmarks and scripts/develop."""
