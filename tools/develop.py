@@ -53,6 +53,13 @@ def configured_domains(configuration_yaml: Path) -> set[str]:
     return set(keys) - {"homeassistant"}
 
 
+def onboarding_integrations(components: Path) -> list[str]:
+    """The integrations HA's onboarding adds when the location step (`core_config`) is done."""
+    views = (components / "onboarding" / "views.py").read_text(encoding="utf-8")
+    found = re.search(r"onboard_integrations = \[(.*?)\]", views, re.DOTALL)
+    return re.findall(r'"([a-z0-9_]+)"', found.group(1)) if found else []
+
+
 def _manifest(components: Path, domain: str) -> dict[str, Any] | None:
     path = components / domain / "manifest.json"
     return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
@@ -69,6 +76,8 @@ def runtime_requirements(config_dir: Path, custom_components: Path) -> list[str]
     builtin = Path(components.__file__).parent
     wanted = configured_domains(config_dir / "configuration.yaml")
     wanted |= bootstrap.CORE_INTEGRATIONS | bootstrap.DEFAULT_INTEGRATIONS
+    # Onboarding adds these (provision removes them again, but they are set up meanwhile).
+    wanted |= set(onboarding_integrations(builtin))
     requirements: set[str] = set()
     for manifest_path in sorted(custom_components.glob("*/manifest.json")):
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
@@ -224,8 +233,9 @@ class HomeAssistant:
         *,
         form: dict[str, str] | None = None,
         timeout: float = HTTP_TIMEOUT,
+        raw: bool = False,
     ) -> Any:
-        """The decoded JSON answer (or text) of one request; raises ApiError on HTTP errors."""
+        """The decoded JSON answer (text if `raw` or not JSON) of one request; ApiError on HTTP errors."""
         headers = {"Accept": "application/json"}
         data = None
         if form is not None:
@@ -236,12 +246,15 @@ class HomeAssistant:
             headers["Content-Type"] = "application/json"
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"
-        request = urllib.request.Request(self.url + path, data=data, headers=headers, method=method)
+        # The scheme is checked in __init__.
+        request = urllib.request.Request(self.url + path, data=data, headers=headers, method=method)  # noqa: S310
         try:
-            with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - checked in __init__
+            with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
                 text = response.read().decode()
         except urllib.error.HTTPError as err:
             raise ApiError(method, path, err.code, err.read().decode(errors="replace")) from None
+        if raw:
+            return text
         try:
             return json.loads(text)
         except ValueError:
@@ -262,6 +275,17 @@ class HomeAssistant:
                 continue
             return
         raise SystemExit(f"Home Assistant did not answer on {self.url} within {timeout:.0f} s")
+
+    def wait_running(self, timeout: float, alive: Callable[[], bool] = lambda: True) -> None:
+        """Wait until HA has finished starting (needs a token)."""
+        deadline = time.monotonic() + timeout
+        while self.request("GET", "/api/config").get("state") != "RUNNING":
+            if not alive():
+                raise SystemExit("Home Assistant exited during startup; see its log above")
+            if time.monotonic() > deadline:
+                say(f"Home Assistant is still starting after {timeout:.0f} s")
+                return
+            time.sleep(0.5)
 
     def onboarding_todo(self) -> list[str]:
         """Onboarding steps not done yet (the views are gone once all are done)."""
@@ -312,6 +336,26 @@ class HomeAssistant:
             self.request("POST", f"/api/onboarding/{step}", body)
         if todo:
             say("onboarding: done")
+        if "core_config" in todo:
+            self.remove_onboarding_suggestions()
+
+    def remove_onboarding_suggestions(self, settle: float = 5.0, timeout: float = 20.0) -> None:
+        """Remove the entries onboarding adds in the background (weather, radio, TTS, shopping list).
+
+        They need the internet and nothing of PyIoT uses them; without them the dev log stays quiet.
+        """
+        removed: list[str] = []
+        deadline = time.monotonic() + timeout
+        last_seen = time.monotonic()
+        while time.monotonic() < deadline and time.monotonic() - last_seen < settle:
+            for entry in self.request("GET", "/api/config/config_entries/entry"):
+                if entry.get("source") == "onboarding":
+                    self.request("DELETE", f"/api/config/config_entries/entry/{entry['entry_id']}")
+                    removed.append(entry["domain"])
+                    last_seen = time.monotonic()
+            time.sleep(0.5)
+        if removed:
+            say(f"onboarding: removed the entries it suggests ({', '.join(sorted(removed))})")
 
     def login(self, username: str, password: str) -> None:
         """Log in through the login flow of the `homeassistant` auth provider."""
@@ -350,7 +394,7 @@ class HomeAssistant:
 
     def template(self, template: str) -> str:
         """Render a template (the REST way to ask which entities an integration has)."""
-        return str(self.request("POST", "/api/template", {"template": template}))
+        return str(self.request("POST", "/api/template", {"template": template}, raw=True))
 
     def state(self, entity_id: str) -> dict[str, Any] | None:
         """The state object of one entity, or None."""
@@ -375,7 +419,8 @@ def add_mqtt_entry(ha: HomeAssistant, port: int) -> None:
     if ha.entries("mqtt"):
         say("MQTT: an entry exists already")
         return
-    result = ha.flow("mqtt", {"broker": MQTT_HOST, "port": port, "advanced_options": {}})
+    settings = {"set_client_cert": False, "set_ca_cert": "off", "transport": "tcp"}
+    result = ha.flow("mqtt", {"broker": MQTT_HOST, "port": port, "other_settings": settings})
     say(f"MQTT broker {MQTT_HOST}:{port}: {_flow_outcome(result)}")
     if result.get("type") != "create_entry":
         raise SystemExit("could not add the MQTT entry")
@@ -495,10 +540,17 @@ def main(argv: list[str] | None = None) -> int:
         cmd.add_argument("--hass-pid", type=int, help="give up when this process exits")
         cmd.add_argument("--timeout", type=float, default=180)
     provision = commands.choices["provision"]
+    provision.add_argument("--onboard", action="store_true", help="do the open onboarding steps")
     provision.add_argument("--mqtt-port", type=int, help="add the MQTT entry for this local broker port")
     provision.add_argument("--pyiot", action="store_true", help="add the PyIoT Pyaiot MQTT entry")
     args = parser.parse_args(argv)
+    try:
+        return _run(args)
+    except KeyboardInterrupt:
+        return 130
 
+
+def _run(args: argparse.Namespace) -> int:
     match args.command:
         case "requirements":
             _print_lines(runtime_requirements(args.config_dir, args.custom_components))
@@ -514,24 +566,48 @@ def main(argv: list[str] | None = None) -> int:
         case "set-mqtt-port":
             if set_mqtt_port(args.config_dir, args.port):
                 say(f"the local broker moved: the MQTT entry now points at port {args.port}")
-        case "provision" | "check":
-            credentials = read_credentials(args.credentials)
-            ha = HomeAssistant(args.url)
-            ha.wait_http(args.timeout, _alive(args.hass_pid))
-            if args.command == "provision":
-                ha.onboard(credentials["username"], credentials["password"])
-                if args.mqtt_port:
-                    add_mqtt_entry(ha, args.mqtt_port)
-                if args.pyiot:
-                    add_pyiot_entry(ha)
-            else:
-                ha.login(credentials["username"], credentials["password"])
-                try:
-                    check(ha, args.timeout)
-                except (TimeoutError, ApiError) as err:
-                    say(f"check FAILED: {err}")
-                    return 1
-                say("check passed")
+        case "provision":
+            return _provision(args)
+        case "check":
+            return _check(args)
+    return 0
+
+
+def _provision(args: argparse.Namespace) -> int:
+    credentials = read_credentials(args.credentials)
+    ha = HomeAssistant(args.url)
+    ha.wait_http(args.timeout, _alive(args.hass_pid))
+    if args.onboard:
+        try:
+            ha.onboard(credentials["username"], credentials["password"])
+            if args.mqtt_port:
+                add_mqtt_entry(ha, args.mqtt_port)
+            if args.pyiot:
+                add_pyiot_entry(ha)
+        except ApiError as err:
+            say(f"provisioning failed: {err}")
+            return 1
+    else:
+        try:
+            ha.login(credentials["username"], credentials["password"])
+        except (ApiError, SystemExit) as err:
+            say(f"cannot log in as {credentials['username']} ({err}); not waiting for the startup to finish")
+            return 0
+    ha.wait_running(args.timeout, _alive(args.hass_pid))
+    return 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    credentials = read_credentials(args.credentials)
+    ha = HomeAssistant(args.url)
+    ha.wait_http(args.timeout, _alive(args.hass_pid))
+    ha.login(credentials["username"], credentials["password"])
+    try:
+        check(ha, args.timeout)
+    except (TimeoutError, ApiError) as err:
+        say(f"check FAILED: {err}")
+        return 1
+    say("check passed")
     return 0
 
 

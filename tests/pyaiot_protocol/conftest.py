@@ -1,7 +1,7 @@
 """Fixtures for the Pyaiot protocol tests: the real broker, an in-memory link and a recording listener."""
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 import math
 from typing import Any
@@ -19,41 +19,48 @@ NUMERIC = {"temperature", "pressure", "humidity", "eco2", "tvoc", "illuminance"}
 
 @dataclass
 class RecordingListener:
-    """Records every call and checks that nothing malformed is ever reported."""
+    """Records every call and checks that nothing malformed is ever reported.
+
+    The gateway catches exceptions from the listener, so violations are also kept in `errors`, which
+    the `listener` fixture checks at the end of each test.
+    """
 
     calls: list[tuple[str, Any]] = field(default_factory=list)
     points: dict[str, dict[str, PointSpec]] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
     changed: asyncio.Event = field(default_factory=asyncio.Event)
 
     def node_seen(self, node: NodeInfo) -> None:
-        assert isinstance(node, NodeInfo)
-        assert valid_name(node.node_id)
+        self._check(isinstance(node, NodeInfo) and valid_name(node.node_id), f"bad node {node!r}")
         self._record("node_seen", node)
 
     def points_seen(self, node_id: str, points: Sequence[PointSpec]) -> None:
-        assert valid_name(node_id)
-        assert points
+        self._check(valid_name(node_id) and bool(points), f"bad points_seen({node_id!r}, {points!r})")
         known = self.points.setdefault(node_id, {})
         for point in points:
-            assert valid_name(point.key)
-            assert point.key not in known, f"{point.key} reported twice"
+            self._check(valid_name(point.key), f"bad point key {point.key!r}")
+            self._check(point.key not in known, f"{point.key} reported twice")
             known[point.key] = point
         self._record("points_seen", (node_id, [point.key for point in points]))
 
     def value_received(self, node_id: str, key: str, value: Any) -> None:
-        assert key in self.points.get(node_id, {}), f"value for unreported point {node_id}/{key}"
+        self._check(key in self.points.get(node_id, {}), f"value for unreported point {node_id}/{key}")
         if key in NUMERIC:
-            assert isinstance(value, float)
-            assert math.isfinite(value)
+            self._check(isinstance(value, float) and math.isfinite(value), f"{key}: {value!r}")
         elif key == "led":
-            assert isinstance(value, bool)
+            self._check(isinstance(value, bool), f"{key}: {value!r}")
         else:
-            assert isinstance(value, str)
-            assert len(value) <= MAX_TEXT_LENGTH
+            self._check(isinstance(value, str) and len(value) <= MAX_TEXT_LENGTH, f"{key}: {value!r}")
         self._record("value_received", (node_id, key, value))
 
     def node_lost(self, node_id: str) -> None:
+        self._check(valid_name(node_id), f"bad node id {node_id!r}")
         self._record("node_lost", node_id)
+
+    def _check(self, condition: bool, message: str) -> None:
+        if not condition:
+            self.errors.append(message)
+            raise AssertionError(message)
 
     def _record(self, name: str, args: Any) -> None:
         self.calls.append((name, args))
@@ -66,9 +73,9 @@ class RecordingListener:
     def values(self, node_id: str, key: str) -> list[Any]:
         return [value for node, name, value in self.of("value_received") if (node, name) == (node_id, key)]
 
-    async def wait_for(self, condition: Callable[[], bool], timeout: float = 10.0) -> None:
+    async def wait_for(self, condition: Callable[[], bool], limit: float = 10.0) -> None:
         """Wait until `condition()` holds, re-checking after every call."""
-        async with asyncio.timeout(timeout):
+        async with asyncio.timeout(limit):
             while not condition():
                 self.changed.clear()
                 await self.changed.wait()
@@ -109,8 +116,10 @@ class FakeLink:
 
 
 @pytest.fixture
-def listener() -> RecordingListener:
-    return RecordingListener()
+def listener() -> Iterator[RecordingListener]:
+    listener = RecordingListener()
+    yield listener
+    assert listener.errors == []
 
 
 @pytest.fixture
@@ -124,6 +133,13 @@ def auto_enable_custom_integrations() -> None:
 
 
 @pytest.fixture
-async def broker(mosquitto: Mosquitto, socket_enabled: None) -> AsyncIterator[Mosquitto]:
+def broker(mosquitto: Mosquitto, socket_enabled: None) -> Mosquitto:
     """The session's broker (tests/conftest.py), with sockets allowed for this test."""
-    yield mosquitto
+    return mosquitto
+
+
+async def eventually(condition: Callable[[], bool], limit: float = 10.0) -> None:
+    """Poll `condition` until it holds, for state nothing signals."""
+    async with asyncio.timeout(limit):
+        while not condition():  # noqa: ASYNC110 - nothing to wait on
+            await asyncio.sleep(0.01)

@@ -6,7 +6,7 @@ import json
 import logging
 from typing import Any
 
-from conftest import FakeLink, RecordingListener
+from conftest import FakeLink, RecordingListener, eventually
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 import pytest
@@ -66,9 +66,7 @@ async def test_start_subscribes_once_and_requests_checks(
 async def test_check_requests_are_periodic(fake_link: FakeLink, listener: RecordingListener) -> None:
     gateway = PyaiotMqttGateway(fake_link, listener, check_interval=0.01)
     await gateway.async_start()
-    async with asyncio.timeout(5):
-        while len(fake_link.topics("gateway/check")) < 3:
-            await asyncio.sleep(0.01)
+    await eventually(lambda: len(fake_link.topics("gateway/check")) >= 3)
     await gateway.async_stop()
 
 
@@ -269,7 +267,7 @@ async def test_write(gateway: PyaiotMqttGateway, fake_link: FakeLink, listener: 
     ],
 )
 async def test_write_errors(
-    gateway: PyaiotMqttGateway, fake_link: FakeLink, node_id: str, key: str, value: Any, message: str
+    gateway: PyaiotMqttGateway, fake_link: FakeLink, *, node_id: str, key: str, value: Any, message: str
 ) -> None:
     fake_link.deliver("node/check", CHECK)
     fake_link.deliver("node/n1/resources", '["led", "robot", "temperature"]')
@@ -313,9 +311,7 @@ async def test_publish_failures_are_logged_once(
     assert len(warnings) == 1
     assert "Could not publish" in warnings[0].getMessage()
     fake_link.fail_publish = False
-    async with asyncio.timeout(5):
-        while not any("works again" in record.getMessage() for record in caplog.records):
-            await asyncio.sleep(0.01)
+    await eventually(lambda: any("works again" in record.getMessage() for record in caplog.records))
     await gateway.async_stop()
 
 
@@ -393,6 +389,7 @@ async def test_bad_input_is_dropped_and_logged_once(
     fake_link: FakeLink,
     listener: RecordingListener,
     caplog: pytest.LogCaptureFixture,
+    *,
     topic: str,
     payload: str | bytes,
     reason: DropReason,

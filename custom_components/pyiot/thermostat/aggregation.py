@@ -61,7 +61,7 @@ class Aggregate:
     valid_until: datetime | None = None
 
 
-def read_value(
+def read_value(  # noqa: PLR0911 - one return per drop reason
     reading: Reading | None, now: datetime, stale_after: timedelta, bounds: tuple[float, float]
 ) -> float | DropReason:
     """The usable number in `reading`, or why there is none."""
@@ -74,7 +74,7 @@ def read_value(
         return DropReason.NON_NUMERIC
     try:
         value = float(raw)
-    except (TypeError, ValueError):
+    except TypeError, ValueError:
         return DropReason.NON_NUMERIC
     if not math.isfinite(value):
         return DropReason.NOT_FINITE

@@ -41,8 +41,3 @@ def _first_instant_with_offset_of(low: float, high: float, zone: tzinfo) -> floa
         else:
             hi = mid
     return float(hi)
-
-
-def from_timestamp(stamp: float, zone: tzinfo) -> datetime:
-    """Aware datetime in `zone` for a POSIX timestamp."""
-    return datetime.fromtimestamp(stamp, zone)

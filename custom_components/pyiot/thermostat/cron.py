@@ -8,8 +8,8 @@ As in Vixie cron, when both day fields are restricted a day matches if *either* 
 as unrestricted when its text starts with `*` (so `*/2` in day-of-month still AND-s with day-of-week).
 """
 
-from collections.abc import Iterator
 import calendar
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 

@@ -98,11 +98,17 @@ def parse_interval(text: str) -> tuple[Moment, Moment]:
     try:
         if first.startswith("P") and not second.startswith("P"):
             end = parse_moment(second)
-            end_wall = end if isinstance(end, datetime) else datetime.combine(end + timedelta(days=1), datetime.min.time())
+            end_wall = (
+                end
+                if isinstance(end, datetime)
+                else datetime.combine(end + timedelta(days=1), datetime.min.time())
+            )
             return parse_duration(first).add(end_wall, -1), end
         start = parse_moment(first)
         if second.startswith("P"):
-            start_wall = start if isinstance(start, datetime) else datetime.combine(start, datetime.min.time())
+            start_wall = (
+                start if isinstance(start, datetime) else datetime.combine(start, datetime.min.time())
+            )
             return start, parse_duration(second).add(start_wall)
         return start, parse_moment(second)
     except (OverflowError, ValueError) as err:

@@ -39,9 +39,10 @@ class GuardReason(StrEnum):
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class GuardDecision:
-    """The state to command. `reason` says why it differs from the request; `wait_until` is when it can
-    change by itself (a limit expires, or a running relay reaches `max_run`); None if only a new
-    request can change it.
+    """The state to command.
+
+    `reason` says why it differs from the request; `wait_until` is when it can change by itself (a limit
+    expires, or a running relay reaches `max_run`); None if only a new request can change it.
     """
 
     on: bool
@@ -74,13 +75,21 @@ class RelayGuard:
         max_run: timedelta | None = None,
     ) -> None:
         """Validate the limits; `None` disables max_starts_per_hour / max_run."""
-        if not isinstance(min_on, timedelta) or not isinstance(min_off, timedelta) or min(min_on, min_off) < timedelta():
+        if (
+            not isinstance(min_on, timedelta)
+            or not isinstance(min_off, timedelta)
+            or min(min_on, min_off) < timedelta()
+        ):
             raise ScheduleError("invalid_guard", {"reason": "minimum times must be zero or more"})
         if max_starts_per_hour is not None and (
-            isinstance(max_starts_per_hour, bool) or not isinstance(max_starts_per_hour, int) or max_starts_per_hour < 1
+            isinstance(max_starts_per_hour, bool)
+            or not isinstance(max_starts_per_hour, int)
+            or max_starts_per_hour < 1
         ):
             raise ScheduleError("invalid_guard", {"reason": "max starts per hour must be at least 1"})
-        if max_run is not None and (not isinstance(max_run, timedelta) or max_run <= max(min_on, timedelta())):
+        if max_run is not None and (
+            not isinstance(max_run, timedelta) or max_run <= max(min_on, timedelta())
+        ):
             raise ScheduleError("invalid_guard", {"reason": "max run must be longer than min on"})
         self.min_on = min_on
         self.min_off = min_off
@@ -126,10 +135,14 @@ class RelayGuard:
         if not wanted_on:
             return GuardDecision(on=False)
         if self._off_since is not None and now < self._off_since + self.min_off:
-            return GuardDecision(on=False, reason=GuardReason.MIN_OFF, wait_until=self._off_since + self.min_off)
+            return GuardDecision(
+                on=False, reason=GuardReason.MIN_OFF, wait_until=self._off_since + self.min_off
+            )
         limit = self.max_starts_per_hour
         if limit is not None and len(self._starts) >= limit:
-            return GuardDecision(on=False, reason=GuardReason.MAX_STARTS, wait_until=self._starts[-limit] + _HOUR)
+            return GuardDecision(
+                on=False, reason=GuardReason.MAX_STARTS, wait_until=self._starts[-limit] + _HOUR
+            )
         return GuardDecision(on=True, wait_until=now + self.max_run if self.max_run else None)
 
     def record(self, now: datetime, is_on: bool) -> None:
@@ -169,9 +182,7 @@ class RelayGuard:
     def load_state(self, data: Any) -> None:
         """Restore `state_dict` output; `ScheduleError("invalid_data")` on malformed data."""
         try:
-            is_on = data["is_on"]
-            if is_on is not None and not isinstance(is_on, bool):
-                raise TypeError(is_on)
+            is_on = _optional_bool(data["is_on"])
             on_since, run_start = _instant(data["on_since"]), _instant(data["run_start"])
             off_since, asked = _instant(data["off_since"]), _instant(data["asked_on_at"])
             starts = deque(sorted(_required(_instant(start)) for start in data["starts"]))
@@ -209,6 +220,12 @@ class RelayGuard:
         return guard
 
 
+def _optional_bool(value: Any) -> bool | None:
+    if value is not None and not isinstance(value, bool):
+        raise TypeError(value)
+    return value
+
+
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
@@ -242,7 +259,15 @@ class RetryPolicy:
     capped delay. Call `should_send` on every step.
     """
 
-    __slots__ = ("_failures", "_next_attempt", "_pending", "factor", "first_delay", "max_delay", "max_failures")
+    __slots__ = (
+        "_failures",
+        "_next_attempt",
+        "_pending",
+        "factor",
+        "first_delay",
+        "max_delay",
+        "max_failures",
+    )
 
     def __init__(
         self,
@@ -265,7 +290,9 @@ class RetryPolicy:
             or not isinstance(max_failures, int)
             or max_failures < 1
         ):
-            raise ScheduleError("invalid_setting", {"setting": "retry", "value": (first_delay, factor, max_delay)})
+            raise ScheduleError(
+                "invalid_setting", {"setting": "retry", "value": (first_delay, factor, max_delay)}
+            )
         self.first_delay = first_delay
         self.factor = float(factor)
         self.max_delay = max_delay

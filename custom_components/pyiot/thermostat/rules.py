@@ -4,7 +4,7 @@ Every rule has an id, a name, a `Target` and optionally its own weighted sensor 
 half-open POSIX-timestamp windows `[start, end)`; wall-clock times are resolved with `clock`'s DST rule.
 """
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
 from enum import IntEnum
@@ -86,9 +86,10 @@ class RecurringRule(_RuleBase):
     @override
     def __post_init__(self) -> None:
         _RuleBase.__post_init__(self)
-        if isinstance(self.weekdays, str | bytes) or not isinstance(self.weekdays, Iterable):
-            raise ScheduleError("invalid_data", {"reason": f"weekdays of rule {self.rule_id}"})
-        days = frozenset(self.weekdays)
+        try:
+            days = frozenset(self.weekdays)
+        except TypeError:
+            raise ScheduleError("invalid_data", {"reason": f"weekdays of rule {self.rule_id}"}) from None
         if not days:
             raise ScheduleError("no_weekdays")
         for day in days:
@@ -167,8 +168,10 @@ class CronRule(_RuleBase):
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class DatedRule(_RuleBase):
-    """From `start` to `end`: dates are whole local days (end date inclusive), naive date-times are local
-    wall-clock time and aware ones exact instants. Build one from ISO text with `DatedRule.from_iso`.
+    """Active from `start` to `end`.
+
+    Dates are whole local days (end date inclusive), naive date-times are local wall-clock time and aware
+    ones exact instants. Build one from ISO text with `DatedRule.from_iso`.
     """
 
     kind: ClassVar[str] = "dated"
@@ -291,7 +294,7 @@ def _rule_from_dict(data: Any) -> Rule:
         case "recurring":
             return RecurringRule(
                 **common,
-                weekdays=_list(data.get("weekdays")),
+                weekdays=frozenset(_list(data.get("weekdays"))),
                 start=time.fromisoformat(_text(data.get("start"))),
                 end=time.fromisoformat(_text(data.get("end"))),
             )
@@ -299,7 +302,9 @@ def _rule_from_dict(data: Any) -> Rule:
             return CronRule(**common, cron=_text(data.get("cron")), duration=timedelta(seconds=_number(data)))
         case "dated":
             return DatedRule(
-                **common, start=parse_moment(_text(data.get("start"))), end=parse_moment(_text(data.get("end")))
+                **common,
+                start=parse_moment(_text(data.get("start"))),
+                end=parse_moment(_text(data.get("end"))),
             )
         case "override":
             return OverrideRule(

@@ -21,12 +21,12 @@ from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 import math
 from typing import Any, override
 from zoneinfo import ZoneInfo
 
-from .clock import from_timestamp, require_aware
+from .clock import require_aware
 from .errors import ScheduleError
 from .rules import CronRule, DatedRule, OverrideRule, RecurringRule, Rule, Tier, rule_from_dict
 from .target import Target, TargetLimits
@@ -44,8 +44,8 @@ _RULE_TYPES = (RecurringRule, CronRule, DatedRule, OverrideRule)
 class ActiveTarget:
     """What the schedule asks for at an instant.
 
-    `rule` is None when the default target applies. `next_change` is when the winning rule or target
-    next changes, None if nothing changes within the schedule's look-ahead.
+    `rule` is None when the default target applies. `next_change` (UTC) is when the winning rule or
+    target next changes, None if nothing changes within the schedule's look-ahead.
     """
 
     target: Target
@@ -66,7 +66,7 @@ class ActiveTarget:
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Instruction:
-    """One segment of the expanded schedule: from `start` to `end` the target and sensors are constant."""
+    """One segment of the expanded schedule: from `start` to `end` (UTC) the target and sensors are constant."""
 
     start: datetime
     end: datetime
@@ -85,9 +85,9 @@ class Schedule:
         "_instructions",
         "_limits",
         "_lookahead",
-        "_start",
         "_rules",
         "_sensors",
+        "_start",
         "_timeline",
         "_zone",
     )
@@ -180,7 +180,14 @@ class Schedule:
     __hash__ = None  # type: ignore[assignment]
 
     def _identity(self) -> tuple[object, ...]:
-        return (self._zone.key, self._default, dict(self._sensors), self._rules, self._limits, self._lookahead)
+        return (
+            self._zone.key,
+            self._default,
+            dict(self._sensors),
+            self._rules,
+            self._limits,
+            self._lookahead,
+        )
 
     def __repr__(self) -> str:
         """Short description for logs."""
@@ -225,7 +232,7 @@ class Schedule:
         self._closed_end = timeline.bounds[-2] if len(timeline.bounds) > 2 else -math.inf  # noqa: PLR2004
 
     def _activate(self, index: int) -> ActiveTarget:
-        active = self._make_active(index, from_timestamp(self._timeline.bounds[index + 1], self._zone))
+        active = self._make_active(index, _utc(self._timeline.bounds[index + 1]))
         self._active[index] = active
         return active
 
@@ -267,8 +274,8 @@ class Schedule:
             rule = self._rules[winner] if winner != DEFAULT else None
             result.append(
                 Instruction(
-                    start=from_timestamp(max(timeline.bounds[index], begin), self._zone),
-                    end=from_timestamp(min(timeline.bounds[index + 1], finish), self._zone),
+                    start=_utc(max(timeline.bounds[index], begin)),
+                    end=_utc(min(timeline.bounds[index + 1], finish)),
                     target=rule.target if rule is not None else self._default,
                     rule_id=rule.rule_id if rule is not None else None,
                     sensors=self._sensors_of(rule),
@@ -278,8 +285,10 @@ class Schedule:
         return tuple(result)
 
     def conflicts(self, start: datetime, days: float = 366) -> list[tuple[str, str]]:
-        """Pairs of rule ids (sorted) whose occurrences overlap with identical specificity (same tier
-        and same window length) within `days` from `start`; the tie rule decides between them.
+        """Pairs of rule ids that overlap with identical specificity within `days` from `start`.
+
+        Identical specificity means same tier and same window length; the tie rule decides between such
+        rules. Each pair is sorted, and so is the list.
         """
         require_aware(start, "start")
         if isinstance(days, bool) or not isinstance(days, int | float) or not 0 < days <= 3 * 366:
@@ -296,7 +305,9 @@ class Schedule:
             running: list[tuple[float, str]] = []
             for occ_start, occ_end, rule_id in occurrences:
                 running = [(end, other) for end, other in running if end > occ_start]
-                pairs.update((min(rule_id, other), max(rule_id, other)) for _, other in running if other != rule_id)
+                pairs.update(
+                    (min(rule_id, other), max(rule_id, other)) for _, other in running if other != rule_id
+                )
                 running.append((occ_end, rule_id))
         return sorted(pairs)
 
@@ -340,9 +351,11 @@ class Schedule:
         name: str = "",
         sensors: Mapping[str, float] | None = None,
     ) -> Schedule:
-        """Set `target` from `now` for `duration`, or until the next scheduled change when `duration` is
-        None. That end is computed now, from the schedule without overrides (now + look-ahead if nothing
-        changes). An existing rule with the same id is replaced, so repeated manual settings don't pile up.
+        """Set `target` from `now` for `duration`, or until the next scheduled change.
+
+        Without `duration` the end is computed now, from the schedule without overrides (now + look-ahead
+        if nothing changes). An existing rule with the same id is replaced, so repeated manual settings
+        don't pile up.
         """
         require_aware(now)
         if duration is None:
@@ -352,7 +365,9 @@ class Schedule:
             raise ScheduleError("invalid_duration", {"duration": duration})
         else:
             end = now + duration
-        override = OverrideRule(rule_id=rule_id, name=name, target=target, sensors=sensors, start=now, end=end)
+        override = OverrideRule(
+            rule_id=rule_id, name=name, target=target, sensors=sensors, start=now, end=end
+        )
         return self.with_rule(override)
 
     def without_overrides(self) -> Schedule:
@@ -406,12 +421,16 @@ class Schedule:
         )
 
 
+def _utc(stamp: float) -> datetime:
+    return datetime.fromtimestamp(stamp, UTC)
+
+
 def _zone(value: ZoneInfo | str) -> ZoneInfo:
     if isinstance(value, ZoneInfo) and value.key:
         return value
     try:
         if isinstance(value, str) and value:
             return ZoneInfo(value)
-    except (ValueError, KeyError, OSError):
+    except ValueError, KeyError, OSError:
         pass
     raise ScheduleError("invalid_time_zone", {"time_zone": value})

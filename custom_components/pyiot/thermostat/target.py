@@ -62,9 +62,9 @@ class TargetLimits:
     def __post_init__(self) -> None:
         """Validate an increasing finite range."""
         values = (self.minimum, self.maximum)
-        if any(isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v) for v in values) or (
-            self.minimum >= self.maximum
-        ):
+        if any(
+            isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v) for v in values
+        ) or (self.minimum >= self.maximum):
             raise ScheduleError("invalid_limits", {"minimum": self.minimum, "maximum": self.maximum})
 
     def check(self, target: Target) -> Target:

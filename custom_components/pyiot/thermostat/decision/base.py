@@ -31,8 +31,10 @@ class Side(StrEnum):
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Demand:
-    """What an algorithm wants: each side on or off, the duty fraction behind it (for information), and
-    `review_at`, the instant the answer may change without a new reading (None: only on new input).
+    """What an algorithm wants.
+
+    Each side on or off, the duty fraction behind it (for information), and `review_at`, the instant
+    the answer may change without a new reading (None: only on new input).
     """
 
     heat: bool = False
@@ -88,7 +90,11 @@ class DecisionAlgorithm(ABC):
     def check(cls, name: str, value: float) -> float:
         """`value` if it is within the parameter's bounds, else `ScheduleError("parameter_out_of_range")`."""
         spec = next(spec for spec in cls.parameters if spec.name == name)
-        if isinstance(value, bool) or not isinstance(value, int | float) or not spec.minimum <= value <= spec.maximum:
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not spec.minimum <= value <= spec.maximum
+        ):
             raise ScheduleError(
                 "parameter_out_of_range",
                 {"parameter": name, "value": value, "minimum": spec.minimum, "maximum": spec.maximum},

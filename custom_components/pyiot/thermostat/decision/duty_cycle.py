@@ -28,9 +28,16 @@ class DutyCycle:
         """Start a new cycle at the next `update`."""
         self.start = None
 
-    def update(self, now: datetime, setpoint: float, fraction: Callable[[], float]) -> tuple[bool, float, datetime]:
+    def update(
+        self, now: datetime, setpoint: float, fraction: Callable[[], float]
+    ) -> tuple[bool, float, datetime]:
         """(on, latched fraction, when the output next switches or the cycle ends)."""
-        if self.start is None or now < self.start or now >= self.start + self.cycle or setpoint != self.setpoint:
+        if (
+            self.start is None
+            or now < self.start
+            or now >= self.start + self.cycle
+            or setpoint != self.setpoint
+        ):
             value = fraction()
             self.start, self.setpoint = now, setpoint
             self.fraction = min(max(value, 0.0), 1.0) if math.isfinite(value) else 0.0

@@ -7,7 +7,9 @@ from .base import DecisionAlgorithm, ParameterSpec, Side, invalid_state
 
 
 class Hysteresis(DecisionAlgorithm):
-    """Heating turns on at `setpoint - cold_tolerance` and off at `setpoint + hot_tolerance` (cooling
+    """On/off around the setpoint with a tolerance band.
+
+    Heating turns on at `setpoint - cold_tolerance` and off at `setpoint + hot_tolerance` (cooling
     mirrors it); in between the previous decision is kept.
     """
 
@@ -59,6 +61,8 @@ class Hysteresis(DecisionAlgorithm):
 
     @override
     def load_state(self, data: Any) -> None:
-        if not isinstance(data, dict) or not all(isinstance(data.get(key), bool) for key in ("heat_on", "cool_on")):
+        if not isinstance(data, dict) or not all(
+            isinstance(data.get(key), bool) for key in ("heat_on", "cool_on")
+        ):
             raise invalid_state(self.name, data)
         self._on = {Side.HEAT: data["heat_on"], Side.COOL: data["cool_on"]}

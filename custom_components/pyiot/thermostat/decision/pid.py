@@ -22,10 +22,12 @@ class _Memory:
 
 
 class Pid(DecisionAlgorithm):
-    """`u = kp·e + ki·∫e dt + kd·de/dt`, clamped to 0..1, with e = setpoint − temperature (mirrored for
-    cooling) and time in hours. The integral term stays within 0..1 and stops growing while the output
-    is saturated in the direction of the error (anti-windup); the derivative acts on the measurement.
-    The output is recomputed on every call but applied as a duty fraction latched at each cycle start.
+    """PID: `u = kp·e + ki·∫e dt + kd·de/dt`, clamped to 0..1.
+
+    e = setpoint - temperature (mirrored for cooling) and time is in hours. The integral term stays
+    within 0..1 and stops growing while the output is saturated in the direction of the error
+    (anti-windup); the derivative acts on the measurement. The output is recomputed on every call but
+    applied as a duty fraction latched at each cycle start.
     """
 
     name: ClassVar[str] = "pid"
@@ -36,7 +38,9 @@ class Pid(DecisionAlgorithm):
         ParameterSpec(name="cycle_minutes", default=10.0, minimum=1.0, maximum=60.0, step=1.0, unit="min"),
     )
 
-    def __init__(self, *, kp: float = 0.5, ki: float = 0.3, kd: float = 0.0, cycle_minutes: float = 10.0) -> None:
+    def __init__(
+        self, *, kp: float = 0.5, ki: float = 0.3, kd: float = 0.0, cycle_minutes: float = 10.0
+    ) -> None:
         """Validate the gains and the cycle length."""
         self.kp = self.check("kp", kp)
         self.ki = self.check("ki", ki)
@@ -100,16 +104,20 @@ class Pid(DecisionAlgorithm):
     def load_state(self, data: Any) -> None:
         try:
             for side in Side:
-                part = data[side.value]
-                integral, last_value, last_time = part["integral"], part["last_value"], part["last_time"]
-                if not 0.0 <= integral <= 1.0 or not (last_value is None or math.isfinite(last_value)):
-                    raise ValueError(part)
-                self._memory[side] = _Memory(
-                    integral=float(integral),
-                    last_value=None if last_value is None else float(last_value),
-                    last_time=None if last_time is None else require_aware(datetime.fromisoformat(last_time)),
-                )
-                self._cycles[side].load_state(part["cycle"])
-        except (KeyError, TypeError, ValueError):
+                self._memory[side] = _memory_from(data[side.value])
+                self._cycles[side].load_state(data[side.value]["cycle"])
+        except KeyError, TypeError, ValueError:
             self.reset()
             raise invalid_state(self.name, data) from None
+
+
+def _memory_from(part: dict[str, Any]) -> _Memory:
+    """Validated memory of one side (raises ValueError/TypeError/KeyError)."""
+    integral, last_value, last_time = part["integral"], part["last_value"], part["last_time"]
+    if not 0.0 <= integral <= 1.0 or not (last_value is None or math.isfinite(last_value)):
+        raise ValueError(part)
+    return _Memory(
+        integral=float(integral),
+        last_value=None if last_value is None else float(last_value),
+        last_time=None if last_time is None else require_aware(datetime.fromisoformat(last_time)),
+    )

@@ -8,7 +8,7 @@ from .duty_cycle import DutyCycle
 
 
 class Tpi(DecisionAlgorithm):
-    """`on% = clamp(c_int·(Tset−Troom) + c_ext·(Tset−Tout), 0, 1)` (signs mirrored for cooling).
+    """`on% = clamp(c_int·(Tset-Troom) + c_ext·(Tset-Tout), 0, 1)` (signs mirrored for cooling).
 
     The relay is on for the first `on% · cycle` of each cycle; on% is computed at each cycle start
     (and when the setpoint changes), not on every sensor change. Without an outdoor temperature the
@@ -64,6 +64,6 @@ class Tpi(DecisionAlgorithm):
         try:
             for side, cycle in self._cycles.items():
                 cycle.load_state(data[side.value])
-        except (KeyError, TypeError, ValueError):
+        except KeyError, TypeError, ValueError:
             self.reset()
             raise invalid_state(self.name, data) from None

@@ -1,0 +1,482 @@
+"""One thermostat zone: schedule + sensors + decision algorithm + protected relays.
+
+`ThermostatController.step` is what the Home Assistant climate entity calls on every sensor change,
+relay change, mode/preset change and at the latest at `ControlOutput.next_step`. Each step:
+
+1. the schedule gives the target, rule and sensor set; a preset (`preset` not None) replaces the
+   scheduled *target* only (sensors still follow the schedule); `preset=None` follows the schedule;
+2. the sensors are aggregated; if none is usable the fail-safe takes over (never a held last value):
+   `off` switches everything off, `frost_protection` heats a fixed share of each cycle (heat and
+   heat_cool modes only);
+3. the algorithm turns temperature and target into a demand; every heater follows the heating demand
+   and every cooler the cooling demand, each through its own `RelayGuard`. Nothing bypasses the guards,
+   not even the fail-safe: equipment held on by its minimum on time stays on until that has passed.
+   Heaters and coolers are never on together: a side waits while the other is held on;
+4. commands are produced only for relays whose state must change, re-sent per `RetryPolicy`.
+"""
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+import math
+from typing import Any
+
+from .aggregation import AggregateMethod, DropReason, Reading, aggregate, read_value
+from .clock import require_aware
+from .decision import IDLE, DecisionAlgorithm, Demand, Side
+from .decision.duty_cycle import DutyCycle
+from .errors import ScheduleError
+from .explanation import Explanation, ExplanationCode
+from .modes import HvacAction, HvacMode
+from .protection import GuardDecision, GuardReason, RelayGuard, RetryPolicy
+from .schedule import ActiveTarget, Schedule
+from .target import Target
+
+
+class Preset(StrEnum):
+    """Usual preset names (same values as Home Assistant's); any other name may be configured too."""
+
+    AWAY = "away"
+    ECO = "eco"
+    COMFORT = "comfort"
+    SLEEP = "sleep"
+    BOOST = "boost"
+
+
+class FailSafeMode(StrEnum):
+    """What to do when no sensor gives a usable temperature."""
+
+    OFF = "off"
+    FROST_PROTECTION = "frost_protection"
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class FailSafeConfig:
+    """Fail-safe behaviour; `duty` is the heated share of each `cycle` in frost protection."""
+
+    mode: FailSafeMode = FailSafeMode.OFF
+    duty: float = 0.2
+    cycle: timedelta = timedelta(minutes=20)
+
+    def __post_init__(self) -> None:
+        """Validate duty (0..1) and cycle (positive)."""
+        if (
+            isinstance(self.duty, bool)
+            or not isinstance(self.duty, int | float)
+            or not 0.0 <= self.duty <= 1.0
+        ):
+            raise ScheduleError("invalid_setting", {"setting": "fail_safe.duty", "value": self.duty})
+        if not isinstance(self.cycle, timedelta) or self.cycle <= timedelta():
+            raise ScheduleError("invalid_setting", {"setting": "fail_safe.cycle", "value": self.cycle})
+        object.__setattr__(self, "mode", FailSafeMode(self.mode))
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class AggregationConfig:
+    """How sensors are combined and when a reading is too old or absurd to use."""
+
+    method: AggregateMethod = AggregateMethod.WEIGHTED_MEAN
+    stale_after: timedelta = timedelta(minutes=30)
+    bounds: tuple[float, float] = (-50.0, 100.0)
+
+    def __post_init__(self) -> None:
+        """Validate the staleness limit and the bounds."""
+        if not isinstance(self.stale_after, timedelta) or self.stale_after <= timedelta():
+            raise ScheduleError("invalid_setting", {"setting": "stale_after", "value": self.stale_after})
+        low, high = self.bounds
+        if not (math.isfinite(low) and math.isfinite(high) and low < high):
+            raise ScheduleError("invalid_setting", {"setting": "bounds", "value": self.bounds})
+        object.__setattr__(self, "method", AggregateMethod(self.method))
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ControlOutput:
+    """Everything one step decided, for the climate entity's state and attributes.
+
+    `commands` holds only relays to switch now. `relays` has each available relay's guarded decision.
+    `target` is the effective target (preset or schedule); `schedule` is the schedule's own answer.
+    `next_step` is the latest instant at which `step` should be called again (None: on events only).
+    """
+
+    commands: dict[str, bool]
+    hvac_action: HvacAction
+    current_temperature: float | None
+    outdoor_temperature: float | None
+    target: Target
+    preset: str | None
+    schedule: ActiveTarget
+    sensors: dict[str, float]
+    dropped: dict[str, DropReason]
+    demand: Demand
+    relays: dict[str, GuardDecision]
+    failed_relays: tuple[str, ...]
+    unavailable_relays: tuple[str, ...]
+    fail_safe_active: bool
+    explanation: Explanation
+    next_step: datetime | None
+
+    @property
+    def rule_id(self) -> str | None:
+        """Id of the schedule rule in force (None: default target)."""
+        return self.schedule.rule_id
+
+    @property
+    def rule_name(self) -> str | None:
+        """Name of the schedule rule in force (None: default target)."""
+        return self.schedule.rule_name
+
+    @property
+    def next_change(self) -> datetime | None:
+        """When the schedule next changes (None: not within its look-ahead)."""
+        return self.schedule.next_change
+
+
+@dataclass(kw_only=True, slots=True)
+class _Relay:
+    side: Side
+    guard: RelayGuard
+    retry: RetryPolicy
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class _Step:
+    """What `_explain` needs to know about one step."""
+
+    now: datetime
+    mode: HvacMode
+    fail_safe: bool
+    demand: Demand
+    decisions: Mapping[str, GuardDecision]
+    current: float | None
+    target: Target
+    preset: str | None
+    active: ActiveTarget
+
+
+class ThermostatController:
+    """A zone's control loop; see the module docstring."""
+
+    def __init__(
+        self,
+        *,
+        schedule: Schedule,
+        algorithm: DecisionAlgorithm,
+        heaters: Mapping[str, RelayGuard] | None = None,
+        coolers: Mapping[str, RelayGuard] | None = None,
+        aggregation: AggregationConfig | None = None,
+        fail_safe: FailSafeConfig | None = None,
+        presets: Mapping[str, Target] | None = None,
+        retry_policy: Callable[[], RetryPolicy] = RetryPolicy,
+    ) -> None:
+        """Relay ids must be unique across heaters and coolers; presets must respect the schedule limits."""
+        heaters, coolers = dict(heaters or {}), dict(coolers or {})
+        if shared := set(heaters) & set(coolers):
+            raise ScheduleError("invalid_setting", {"setting": "relays", "value": sorted(shared)})
+        self._relays = {
+            relay_id: _Relay(side=Side.HEAT, guard=guard, retry=retry_policy())
+            for relay_id, guard in heaters.items()
+        }
+        self._relays |= {
+            relay_id: _Relay(side=Side.COOL, guard=guard, retry=retry_policy())
+            for relay_id, guard in coolers.items()
+        }
+        self._algorithm = algorithm
+        self._aggregation = aggregation or AggregationConfig()
+        self._fail_safe = fail_safe or FailSafeConfig()
+        self._frost = DutyCycle(self._fail_safe.cycle)
+        self._schedule = schedule
+        self._presets = self._checked_presets(presets or {}, schedule)
+
+    @staticmethod
+    def _checked_presets(presets: Mapping[str, Target], schedule: Schedule) -> dict[str, Target]:
+        for target in presets.values():
+            schedule.limits.check(target)
+        return dict(presets)
+
+    @property
+    def schedule(self) -> Schedule:
+        """The schedule in force; assign a new one to change it (presets are re-checked)."""
+        return self._schedule
+
+    @schedule.setter
+    def schedule(self, schedule: Schedule) -> None:
+        self._checked_presets(self._presets, schedule)
+        self._schedule = schedule
+
+    @property
+    def algorithm(self) -> DecisionAlgorithm:
+        """The decision algorithm."""
+        return self._algorithm
+
+    @property
+    def presets(self) -> dict[str, Target]:
+        """Configured presets by name."""
+        return dict(self._presets)
+
+    @property
+    def heaters(self) -> tuple[str, ...]:
+        """Heater relay ids."""
+        return tuple(relay_id for relay_id, relay in self._relays.items() if relay.side is Side.HEAT)
+
+    @property
+    def coolers(self) -> tuple[str, ...]:
+        """Cooler relay ids."""
+        return tuple(relay_id for relay_id, relay in self._relays.items() if relay.side is Side.COOL)
+
+    def guard(self, relay_id: str) -> RelayGuard:
+        """The guard of one relay (KeyError if unknown)."""
+        return self._relays[relay_id].guard
+
+    def set_manual_target(self, now: datetime, target: Target, duration: timedelta | None = None) -> Schedule:
+        """Apply a manual setting (the UI's set_temperature) as the schedule's override.
+
+        Returns the new schedule, for storage. Without `duration` it lasts until the next scheduled change.
+        """
+        self.schedule = self._schedule.with_override(now, target, duration=duration)
+        return self._schedule
+
+    # --- the control step --------------------------------------------------------------------------
+
+    def step(
+        self,
+        now: datetime,
+        readings: Mapping[str, Reading],
+        outdoor: Reading | None,
+        *,
+        hvac_mode: HvacMode,
+        preset: str | None,
+        relays_actual: Mapping[str, bool | None],
+    ) -> ControlOutput:
+        """Run one control step; see the module docstring.
+
+        A relay missing from `relays_actual` (or None) is unavailable: it gets no command and its guard is
+        left untouched.
+        """
+        require_aware(now)
+        mode = HvacMode(hvac_mode)
+        active = self._schedule.evaluate(now)
+        if preset is not None and preset not in self._presets:
+            raise ScheduleError("unknown_preset", {"preset": preset})
+        target = self._presets[preset] if preset is not None else active.target
+        settings = self._aggregation
+        measured = aggregate(
+            readings,
+            active.sensors,
+            settings.method,
+            now=now,
+            stale_after=settings.stale_after,
+            bounds=settings.bounds,
+        )
+        outdoor_value = read_value(outdoor, now, settings.stale_after, settings.bounds)
+        outdoor_temperature = outdoor_value if isinstance(outdoor_value, float) else None
+
+        actual = {relay_id: relays_actual.get(relay_id) for relay_id in self._relays}
+        for relay_id, state in actual.items():
+            if state is not None:
+                self._relays[relay_id].guard.record(now, state)
+
+        fail_safe = mode is not HvacMode.OFF and measured.value is None
+        if mode is HvacMode.OFF:
+            self._algorithm.reset()
+            self._frost.restart()
+            demand = IDLE
+        elif measured.value is None:
+            demand = self._fail_safe_demand(now, mode)  # the algorithm keeps its state for the recovery
+        else:
+            self._frost.restart()
+            demand = self._algorithm.decide(now, mode, measured.value, target, outdoor_temperature)
+
+        decisions = self._guarded(now, demand, actual)
+        commands = {
+            relay_id: decision.on
+            for relay_id, decision in decisions.items()
+            if self._relays[relay_id].retry.should_send(now, decision.on, bool(actual[relay_id]))
+        }
+        action = self._action(mode, decisions)
+        explanation = self._explain(
+            _Step(
+                now=now,
+                mode=mode,
+                fail_safe=fail_safe,
+                demand=demand,
+                decisions=decisions,
+                current=measured.value,
+                target=target,
+                preset=preset,
+                active=active,
+            )
+        )
+        pending = [relay.retry.next_attempt for relay in self._relays.values()]
+        candidates = [
+            active.next_change,
+            demand.review_at,
+            measured.valid_until,
+            *(decision.wait_until for decision in decisions.values()),
+            *pending,
+        ]
+        upcoming = [moment for moment in candidates if moment is not None and moment > now]
+        return ControlOutput(
+            commands=commands,
+            hvac_action=action,
+            current_temperature=measured.value,
+            outdoor_temperature=outdoor_temperature,
+            target=target,
+            preset=preset,
+            schedule=active,
+            sensors=measured.contributions,
+            dropped=measured.dropped,
+            demand=demand,
+            relays=decisions,
+            failed_relays=tuple(relay_id for relay_id, relay in self._relays.items() if relay.retry.failed),
+            unavailable_relays=tuple(relay_id for relay_id, state in actual.items() if state is None),
+            fail_safe_active=fail_safe,
+            explanation=explanation,
+            next_step=min(upcoming, default=None),
+        )
+
+    def _fail_safe_demand(self, now: datetime, mode: HvacMode) -> Demand:
+        settings = self._fail_safe
+        if settings.mode is FailSafeMode.OFF or mode not in {HvacMode.HEAT, HvacMode.HEAT_COOL}:
+            self._frost.restart()
+            return IDLE
+        on, duty, review_at = self._frost.update(now, 0.0, lambda: settings.duty)
+        return Demand(heat=on, heat_duty=duty, review_at=review_at)
+
+    def _guarded(
+        self, now: datetime, demand: Demand, actual: Mapping[str, bool | None]
+    ) -> dict[str, GuardDecision]:
+        wanted = {Side.HEAT: demand.heat, Side.COOL: demand.cool}
+        available = {
+            relay_id: relay for relay_id, relay in self._relays.items() if actual[relay_id] is not None
+        }
+        decisions = {
+            relay_id: relay.guard.decide(now, wanted[relay.side]) for relay_id, relay in available.items()
+        }
+        for side in Side:
+            other_on = [
+                decision.wait_until
+                for relay_id, decision in decisions.items()
+                if decision.on and available[relay_id].side is not side
+            ]
+            if not wanted[side] or not other_on:
+                continue
+            # The other side is held on against the demand (minimum on time): this side waits.
+            held_until = max((moment for moment in other_on if moment is not None), default=None)
+            for relay_id, relay in available.items():
+                if relay.side is side:
+                    decision = relay.guard.decide(now, wanted_on=False)
+                    if not decision.on:
+                        decision = GuardDecision(
+                            on=False, reason=GuardReason.INTERLOCK, wait_until=held_until
+                        )
+                    decisions[relay_id] = decision
+        return decisions
+
+    def _action(self, mode: HvacMode, decisions: Mapping[str, GuardDecision]) -> HvacAction:
+        sides_on = self._sides_on(decisions)
+        if Side.HEAT in sides_on:
+            return HvacAction.HEATING
+        if Side.COOL in sides_on:
+            return HvacAction.COOLING
+        return HvacAction.OFF if mode is HvacMode.OFF else HvacAction.IDLE
+
+    def _explain(self, step: _Step) -> Explanation:
+        if step.fail_safe:
+            if self._fail_safe.mode is FailSafeMode.FROST_PROTECTION and step.mode is not HvacMode.COOL:
+                duty = f"{self._fail_safe.duty * 100:.0f}"
+                return Explanation(code=ExplanationCode.FAIL_SAFE_FROST, placeholders={"duty": duty})
+            return Explanation(code=ExplanationCode.FAIL_SAFE_OFF)
+        if (waiting := self._explain_guards(step)) is not None:
+            return waiting
+        if step.mode is HvacMode.OFF or step.current is None:
+            return Explanation(code=ExplanationCode.OFF)
+        return self._explain_control(step, step.current)
+
+    def _explain_guards(self, step: _Step) -> Explanation | None:
+        """A relay held on by its minimum on time, or a wanted side that a guard keeps off."""
+        ordered = sorted(step.decisions.items())
+        for relay_id, decision in ordered:
+            if decision.reason is GuardReason.MIN_ON:
+                return _waiting(decision.reason, decision.wait_until, self._relays[relay_id].side, step.now)
+        sides_on = self._sides_on(step.decisions)
+        for side, wanted in ((Side.HEAT, step.demand.heat), (Side.COOL, step.demand.cool)):
+            if wanted and side not in sides_on:
+                for relay_id, decision in ordered:
+                    if decision.reason is not None and self._relays[relay_id].side is side:
+                        return _waiting(decision.reason, decision.wait_until, side, step.now)
+        return None
+
+    def _explain_control(self, step: _Step, current: float) -> Explanation:
+        target = step.target
+        placeholders = {"current": f"{current:.1f}"} | _source(step.preset, step.active)
+        sides_on = self._sides_on(step.decisions)
+        if Side.HEAT in sides_on and target.heat is not None:
+            code = ExplanationCode.HEATING if current < target.heat else ExplanationCode.HEATING_HOLD
+            return Explanation(code=code, placeholders=placeholders | {"target": f"{target.heat:.1f}"})
+        if Side.COOL in sides_on and target.cool is not None:
+            code = ExplanationCode.COOLING if current > target.cool else ExplanationCode.COOLING_HOLD
+            return Explanation(code=code, placeholders=placeholders | {"target": f"{target.cool:.1f}"})
+        if step.mode is HvacMode.HEAT_COOL:
+            shown = "-".join(f"{value:.1f}" for value in target.setpoints())
+        else:
+            setpoint = target.heat if step.mode is HvacMode.HEAT else target.cool
+            if setpoint is None:
+                side = {"side": step.mode.value}
+                return Explanation(code=ExplanationCode.NO_SETPOINT, placeholders=placeholders | side)
+            shown = f"{setpoint:.1f}"
+        return Explanation(code=ExplanationCode.IDLE, placeholders=placeholders | {"target": shown})
+
+    def _sides_on(self, decisions: Mapping[str, GuardDecision]) -> set[Side]:
+        return {self._relays[relay_id].side for relay_id, decision in decisions.items() if decision.on}
+
+    # --- persistence -------------------------------------------------------------------------------
+
+    def state_dict(self) -> dict[str, Any]:
+        """Algorithm and relay-guard history, JSON-ready, so limits and the PID integral survive restarts."""
+        return {
+            "algorithm": {"name": self._algorithm.name, "state": self._algorithm.state_dict()},
+            "guards": {relay_id: relay.guard.state_dict() for relay_id, relay in self._relays.items()},
+        }
+
+    def load_state(self, data: Any) -> None:
+        """Restore `state_dict` output; malformed data raises `ScheduleError("invalid_data")`.
+
+        Guards of unknown relays and the state of a different algorithm are ignored.
+        """
+        if not isinstance(data, dict) or not isinstance(data.get("guards"), dict):
+            raise ScheduleError("invalid_data", {"reason": "controller state"})
+        algorithm = data.get("algorithm")
+        if not isinstance(algorithm, dict):
+            raise ScheduleError("invalid_data", {"reason": "algorithm state"})
+        for relay_id, state in data["guards"].items():
+            if relay_id in self._relays:
+                self._relays[relay_id].guard.load_state(state)
+        if algorithm.get("name") == self._algorithm.name:
+            self._algorithm.load_state(algorithm.get("state"))
+
+
+def _source(preset: str | None, active: ActiveTarget) -> dict[str, str]:
+    if preset is not None:
+        return {"source_type": "preset", "source": preset}
+    if active.rule_name is not None:
+        return {"source_type": "rule", "source": active.rule_name}
+    return {"source_type": "default", "source": ""}
+
+
+_WAITING_CODES = {
+    GuardReason.MIN_OFF: ExplanationCode.WAITING_MIN_OFF,
+    GuardReason.MAX_STARTS: ExplanationCode.WAITING_MAX_STARTS,
+    GuardReason.INTERLOCK: ExplanationCode.WAITING_INTERLOCK,
+    GuardReason.MAX_RUN: ExplanationCode.RESTING_MAX_RUN,
+    GuardReason.MIN_ON: ExplanationCode.HOLDING_MIN_ON,
+}
+
+
+def _waiting(reason: GuardReason, until: datetime | None, side: Side, now: datetime) -> Explanation:
+    left = (until - now).total_seconds() if until is not None else 0.0
+    other = "cooling" if side is Side.HEAT else "heating"
+    return Explanation(
+        code=_WAITING_CODES[reason],
+        placeholders={"minutes": str(max(1, math.ceil(left / 60))), "other": other, "side": side.value},
+    )
