@@ -25,15 +25,14 @@ import logging
 import random
 import signal
 import uuid
-import zlib
 
 import aiomqtt
 
 DEFAULT_NODE_ID = "mqtt_test_node"
 RESOURCES = ("name", "os", "board", "led", "temperature", "pressure")
 SUBSCRIPTIONS = ("gateway/check", "gateway/+/discover", "gateway/+/led/set")
-PUBLISHERS = 16
-"""Concurrent publishing workers; one node's messages always go through the same one, in order."""
+MAX_IN_FLIGHT = 1000
+"""Publications awaiting the broker's acknowledgement at once."""
 
 _LOGGER = logging.getLogger("pyaiot_mqtt_node")
 
@@ -150,36 +149,57 @@ def route(nodes: dict[str, SimulatedNode], topic: str, payload: bytes) -> list[M
 
 
 class _Connection:
-    """The simulated nodes on one MQTT client: routing, periodic publications, ordered publishing."""
+    """The simulated nodes on one MQTT client: routing, periodic publications, pipelined publishing."""
 
     def __init__(self, client: aiomqtt.Client, nodes: dict[str, SimulatedNode], qos: int) -> None:
         self._client = client
         self._nodes = nodes
         self._qos = qos
-        self._outboxes: list[asyncio.Queue[Message]] = [asyncio.Queue() for _ in range(PUBLISHERS)]
+        self._outbox: asyncio.Queue[Message] = asyncio.Queue()
+        self._in_flight = asyncio.Semaphore(MAX_IN_FLIGHT)
+        self._publishing: set[asyncio.Task[None]] = set()
+        self._tasks: list[asyncio.Task[None]] = []
 
     def start(self, periods: Periods) -> list[asyncio.Task[None]]:
         """Queue every node's first check and start the tasks that do the rest."""
         self.send(node.check() for node in self._nodes.values())
-        return [
-            *(asyncio.create_task(self._publish(outbox)) for outbox in self._outboxes),
+        self._tasks = [
+            asyncio.create_task(self._send()),
             asyncio.create_task(self._receive()),
             asyncio.create_task(self._periodic(periods.temperature, SimulatedNode.next_temperature)),
             asyncio.create_task(self._periodic(periods.pressure, SimulatedNode.next_pressure)),
             asyncio.create_task(self._periodic(periods.check, SimulatedNode.check)),
         ]
+        return self._tasks
+
+    async def close(self) -> list[BaseException | None]:
+        """Cancel everything; return what each task ended with."""
+        tasks = [*self._tasks, *self._publishing]
+        for task in tasks:
+            task.cancel()
+        results = await asyncio.gather(*tasks, return_exceptions=True)
+        return [None if isinstance(result, asyncio.CancelledError) else result for result in results]
 
     def send(self, messages: Iterable[Message]) -> None:
-        """Queue messages; one node's go through one publisher, so they stay in order."""
+        """Queue messages for publication, in order."""
         for message in messages:
-            # Level 1 is the node id, except for node/check whose payload names it.
-            key = message.payload if message.topic == "node/check" else message.topic.split("/")[1].encode()
-            self._outboxes[zlib.crc32(key) % PUBLISHERS].put_nowait(message)
+            self._outbox.put_nowait(message)
 
-    async def _publish(self, outbox: asyncio.Queue[Message]) -> None:
+    async def _send(self) -> None:
+        # Each publication waits for its acknowledgement in its own task, so many are in flight; tasks
+        # start in creation order, so messages reach the wire in the order they were queued.
         while True:
-            message = await outbox.get()
-            await self._client.publish(message.topic, message.payload, qos=self._qos)
+            message = await self._outbox.get()
+            await self._in_flight.acquire()
+            task = asyncio.create_task(self._client.publish(message.topic, message.payload, qos=self._qos))
+            self._publishing.add(task)
+            task.add_done_callback(self._published)
+
+    def _published(self, task: asyncio.Task[None]) -> None:
+        self._publishing.discard(task)
+        self._in_flight.release()
+        if not task.cancelled() and (error := task.exception()) is not None:
+            _LOGGER.debug("Publication failed: %s", error)  # a lost connection also ends _receive
 
     async def _receive(self) -> None:
         async for message in self._client.messages:
@@ -223,19 +243,21 @@ async def run_nodes(
     if nodes is None:
         nodes = make_nodes(ids if ids is not None else node_ids(count, prefix), seed)
     identifier = f"pyaiot-sim-{uuid.uuid4().hex[:12]}"
-    async with aiomqtt.Client(host, port, identifier=identifier, max_inflight_messages=1000) as client:
+    client = aiomqtt.Client(host, port, identifier=identifier, max_inflight_messages=MAX_IN_FLIGHT)
+    client.pending_calls_threshold = MAX_IN_FLIGHT + len(SUBSCRIPTIONS)
+    async with client:
         for topic in SUBSCRIPTIONS:
             await client.subscribe(topic, qos)
-        tasks = _Connection(client, nodes, qos).start(periods)
+        connection = _Connection(client, nodes, qos)
+        tasks = connection.start(periods)
         if ready is not None:
             ready.set()
         stopping = asyncio.create_task(stop.wait())
         try:
             await asyncio.wait([stopping, *tasks], return_when=asyncio.FIRST_COMPLETED)
         finally:
-            for task in (stopping, *tasks):
-                task.cancel()
-            results = await asyncio.gather(stopping, *tasks, return_exceptions=True)
+            stopping.cancel()
+            results = await connection.close()
         for result in results:
             if isinstance(result, Exception):
                 raise result

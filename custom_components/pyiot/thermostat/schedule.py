@@ -82,6 +82,7 @@ class Schedule:
         "_active",
         "_closed_end",
         "_default",
+        "_horizon",
         "_instructions",
         "_limits",
         "_lookahead",
@@ -112,6 +113,7 @@ class Schedule:
         if not isinstance(lookahead, timedelta) or lookahead <= timedelta():
             raise ScheduleError("invalid_duration", {"duration": lookahead})
         self._lookahead = lookahead
+        self._horizon = lookahead.total_seconds()
         self._rules = tuple(rules)
         seen: set[str] = set()
         for rule in self._rules:
@@ -201,20 +203,22 @@ class Schedule:
             require_aware(now)
         stamp = now.timestamp()
         if self._start <= stamp < self._closed_end:
-            index = bisect_right(self._timeline.bounds, stamp) - 1
-            return self._active[index] or self._activate(index)
+            bounds = self._timeline.bounds
+            index = bisect_right(bounds, stamp) - 1
+            if bounds[index + 1] - stamp <= self._horizon:
+                return self._active[index] or self._activate(index)
         return self._evaluate_edge(stamp)
 
     def _evaluate_edge(self, stamp: float) -> ActiveTarget:
         """Slow path: extend the cache until the segment containing `stamp` has a known end."""
         timeline = self._timeline
-        horizon = stamp + self._lookahead.total_seconds()
+        horizon = stamp + self._horizon
         self._ensure(stamp, stamp + CHUNK)
         index = timeline.index(stamp)
         while index == len(timeline.winners) - 1 and timeline.end < horizon:
             self._ensure(stamp, min(timeline.end + 8 * CHUNK, horizon))
             index = timeline.index(stamp)
-        if index < len(timeline.winners) - 1:
+        if index < len(timeline.winners) - 1 and timeline.bounds[index + 1] <= horizon:
             return self._active[index] or self._activate(index)
         return self._make_active(index, None)
 
