@@ -1,8 +1,8 @@
 """Fixtures shared by every test: a real mosquitto broker and HA's real MQTT integration on it."""
 
 import asyncio
-import logging
 from collections.abc import AsyncGenerator, Generator
+import logging
 from pathlib import Path
 import tempfile
 

@@ -4,14 +4,14 @@ from collections.abc import Generator
 import json
 from unittest.mock import AsyncMock, patch
 
-import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
-
-from custom_components.pyiot.const import CONF_ENTRY_TYPE, CONF_NODE_TIMEOUT, DOMAIN, EntryType
 from homeassistant.config_entries import SOURCE_MQTT, SOURCE_USER
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers.service_info.mqtt import MqttServiceInfo
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.pyiot.const import CONF_ENTRY_TYPE, CONF_NODE_TIMEOUT, DOMAIN, EntryType
 
 
 def _check(payload: str | bytes) -> MqttServiceInfo:

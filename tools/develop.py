@@ -6,6 +6,7 @@ Standard library only (it runs with `.venv/bin/python` before and while Home Ass
     python -m tools.develop free-port PREFERRED         PREFERRED if free on 127.0.0.1, else a free one
     python -m tools.develop wait-port PORT              wait until something listens on 127.0.0.1:PORT
     python -m tools.develop credentials FILE            create FILE (user `dev`) once, print its values
+    python -m tools.develop ha-port CONFIG_DIR          the port HA will listen on
     python -m tools.develop set-mqtt-port CONFIG_DIR P  point the stored MQTT entry at port P (HA stopped)
     python -m tools.develop provision URL ...           onboard the owner, add the MQTT and PyIoT entries
     python -m tools.develop check URL ...               end-to-end check of a running instance
@@ -133,6 +134,8 @@ def port_is_free(port: int) -> bool:
         if probe.connect_ex(("127.0.0.1", port)) == 0:
             return False
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        # As servers do, so that a port in TIME_WAIT after our last run counts as free.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind(("127.0.0.1", port))
         except OSError:
@@ -181,6 +184,16 @@ def ensure_credentials(path: Path) -> dict[str, str]:
         with os.fdopen(fd, "w", encoding="utf-8") as file:
             file.write(f"username={USERNAME}\npassword={password}\n")
     return read_credentials(path)
+
+
+def ha_port(config_dir: Path) -> int:
+    """The port HA will listen on: its stored HTTP settings (set in the UI), else 8123."""
+    with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
+        data = json.loads((config_dir / ".storage" / "http").read_text(encoding="utf-8"))["data"]
+        for slot in ("pending", "stable"):
+            if data.get(slot) and not data[slot].get("error"):
+                return int(data[slot]["server_port"])
+    return 8123
 
 
 def set_mqtt_port(config_dir: Path, port: int) -> bool:
@@ -530,6 +543,8 @@ def main(argv: list[str] | None = None) -> int:
     cmd.add_argument("--timeout", type=float, default=15)
     cmd = commands.add_parser("credentials")
     cmd.add_argument("file", type=Path)
+    cmd = commands.add_parser("ha-port")
+    cmd.add_argument("config_dir", type=Path)
     cmd = commands.add_parser("set-mqtt-port")
     cmd.add_argument("config_dir", type=Path)
     cmd.add_argument("port", type=int)
@@ -556,20 +571,25 @@ def _run(args: argparse.Namespace) -> int:
             _print_lines(runtime_requirements(args.config_dir, args.custom_components))
             if args.constraints:
                 args.constraints.write_text("\n".join(keep_installed_constraints()) + "\n", encoding="utf-8")
-        case "free-port":
-            print(free_port(args.preferred))
-        case "wait-port":
-            return 0 if wait_port(args.port, args.timeout) else 1
         case "credentials":
             credentials = ensure_credentials(args.file)
             _print_lines(f"{key}={value}" for key, value in credentials.items())
         case "set-mqtt-port":
             if set_mqtt_port(args.config_dir, args.port):
                 say(f"the local broker moved: the MQTT entry now points at port {args.port}")
+        case "free-port" | "ha-port" | "wait-port":
+            return _ports(args)
         case "provision":
             return _provision(args)
         case "check":
             return _check(args)
+    return 0
+
+
+def _ports(args: argparse.Namespace) -> int:
+    if args.command == "wait-port":
+        return 0 if wait_port(args.port, args.timeout) else 1
+    print(free_port(args.preferred) if args.command == "free-port" else ha_port(args.config_dir))
     return 0
 
 

@@ -7,6 +7,8 @@ from homeassistant.helpers.device_registry import CONNECTION_NETWORK_MAC, Device
 from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from .adapters.thermostat import ThermostatZone
+from .const import DOMAIN
 from .hub import NodeHub
 from .nodes import EntityCategory, PointKind, PointSpec
 
@@ -74,14 +76,42 @@ _CATEGORIES = {
 
 
 def setup_point_platform[EntityT: PyIoTPointEntity](
-    hub: NodeHub,
+    runtime: object,
     kind: PointKind,
     entity_class: type[EntityT],
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add an entity of `entity_class` for every point of `kind`, now and as nodes report new ones."""
+    """Add an entity of `entity_class` for every point of `kind`, now and as nodes report new ones.
+
+    Entries that are not node hubs (thermostat zones) have no points.
+    """
+    if not isinstance(runtime, NodeHub):
+        return
+    hub = runtime
 
     def add(points: list[tuple[str, PointSpec]]) -> None:
         async_add_entities(entity_class(hub, node_id, point) for node_id, point in points)
 
     hub.async_add_platform(kind, add)
+
+
+class ThermostatEntity(Entity):
+    """Base of a thermostat zone's entities: one device per zone, updated after every control step."""
+
+    _attr_has_entity_name = True
+    _attr_should_poll = False
+
+    def __init__(self, zone: ThermostatZone, key: str) -> None:
+        """Attach to the zone's device."""
+        self.zone = zone
+        self._attr_unique_id = f"{zone.entry.entry_id}:{key}"
+        self._attr_device_info = DeviceInfo(
+            identifiers={(DOMAIN, f"thermostat:{zone.entry.entry_id}")},
+            name=zone.name,
+            manufacturer="PyIoT",
+            model="Scheduled multi-sensor thermostat",
+        )
+
+    @override
+    async def async_added_to_hass(self) -> None:
+        self.async_on_remove(self.zone.async_add_listener(self.async_write_ha_state))

@@ -261,7 +261,9 @@ class NodeHub:
     @callback
     def _update_device(self, info: NodeInfo) -> None:
         registry = dr.async_get(self.hass)
-        device = registry.async_get_device_by_identifier(self.device_identifier(info.node_id), self.entry.entry_id)
+        device = registry.async_get_device_by_identifier(
+            self.device_identifier(info.node_id), self.entry.entry_id
+        )
         if device is None:
             return
         registry.async_update_device(

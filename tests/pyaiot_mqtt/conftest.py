@@ -2,13 +2,12 @@
 
 from collections.abc import AsyncGenerator
 
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.pyiot.const import CONF_ENTRY_TYPE, CONF_NODE_TIMEOUT, DOMAIN
-from homeassistant.config_entries import ConfigEntryState
-from homeassistant.core import HomeAssistant
-
 from tests.support.scripted_node import ScriptedNode
 
 

@@ -4,14 +4,13 @@ import asyncio
 import json
 import logging
 
+from homeassistant.const import STATE_OFF
+from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.pyiot.adapters import mqtt_link
 from custom_components.pyiot.adapters.mqtt_link import HassMqttLink
-from homeassistant.const import STATE_OFF
-from homeassistant.core import HomeAssistant
-
 from tests.pyaiot_mqtt.test_nodes import announce, state_of
 from tests.support.scripted_node import ScriptedNode, wait_for
 

@@ -5,11 +5,11 @@ from collections.abc import AsyncIterator
 import contextlib
 from dataclasses import dataclass, field
 
-from conftest import RecordingListener
 import pytest
 
 from custom_components.pyiot.nodes.model import NodeInfo
 from custom_components.pyiot.protocols.pyaiot.mqtt import PyaiotMqttGateway
+from tests.pyaiot_protocol.fakes import RecordingListener
 from tests.support.aiomqtt_link import AiomqttLink
 from tests.support.mosquitto import Mosquitto
 from tools.simulators.pyaiot_mqtt_node import DEFAULT_NODE_ID, Periods, SimulatedNode, make_nodes, run_nodes
@@ -46,9 +46,13 @@ async def observer(link: AiomqttLink) -> Observer:
 
 @contextlib.asynccontextmanager
 async def gateway_on(
-    link: AiomqttLink, listener: RecordingListener, **options: float
+    link: AiomqttLink,
+    listener: RecordingListener,
+    *,
+    node_timeout: float = 120.0,
+    check_interval: float = 30.0,
 ) -> AsyncIterator[PyaiotMqttGateway]:
-    gateway = PyaiotMqttGateway(link, listener, **options)
+    gateway = PyaiotMqttGateway(link, listener, node_timeout=node_timeout, check_interval=check_interval)
     await gateway.async_start()
     try:
         yield gateway
@@ -154,10 +158,13 @@ async def test_riot_node_after_restart(link: AiomqttLink, listener: RecordingLis
 
 async def test_many_nodes(broker: Mosquitto, link: AiomqttLink, listener: RecordingListener) -> None:
     nodes = make_nodes([f"swarm-{index}" for index in range(200)], seed=7)
+
+    def with_pressure() -> set[str]:
+        return {node_id for node_id, key, _ in listener.of("value_received") if key == "pressure"}
+
     async with gateway_on(link, listener), simulator(broker, nodes):
-        await listener.wait_for(
-            lambda: all(listener.values(node_id, "pressure") for node_id in nodes), limit=30
-        )
+        await listener.wait_for(lambda: len(with_pressure()) == len(nodes), limit=30)
+    assert with_pressure() == set(nodes)
     assert {node_id for node_id, _ in listener.of("points_seen")} == set(nodes)
 
 

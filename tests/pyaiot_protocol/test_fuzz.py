@@ -5,7 +5,6 @@ import json
 import logging
 import math
 
-from conftest import NUMERIC, FakeLink, RecordingListener
 from hypothesis import HealthCheck, given, settings, strategies as st
 import pytest
 
@@ -19,6 +18,7 @@ from custom_components.pyiot.protocols.pyaiot.resources import (
     format_command,
     parse_value,
 )
+from tests.pyaiot_protocol.fakes import NUMERIC, FakeLink, RecordingListener
 
 FUZZ = settings(max_examples=400, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -6,15 +6,16 @@ import json
 import logging
 from typing import Any
 
-from conftest import FakeLink, RecordingListener, eventually
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 import pytest
-from pytest_homeassistant_custom_component.common import async_fire_time_changed
+from pytest_homeassistant_custom_component.common import async_fire_time_changed  # type: ignore[import-untyped]
 
 from custom_components.pyiot.nodes.model import NodeInfo, WriteError
+from custom_components.pyiot.protocols.mqtt_link import MessageCallback, Unsubscribe
 from custom_components.pyiot.protocols.pyaiot import mqtt
 from custom_components.pyiot.protocols.pyaiot.mqtt import DropReason, PyaiotMqttGateway
+from tests.pyaiot_protocol.fakes import FakeLink, RecordingListener, eventually
 
 CHECK = json.dumps({"id": "n1"})
 RESOURCES = json.dumps(["board", "mcu", "os", "name", "temperature", "pressure", "led", "id"])
@@ -41,6 +42,15 @@ def expire(gateway: PyaiotMqttGateway, node_id: str) -> None:
     callback(*args)
 
 
+def gateway_warnings(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
+    """Warnings of the gateway (not asyncio's slow-callback reports in debug mode)."""
+    return [
+        record
+        for record in caplog.records
+        if record.levelno == logging.WARNING and record.name == mqtt.__name__
+    ]
+
+
 def live_timers() -> set[asyncio.TimerHandle]:
     scheduled: list[asyncio.TimerHandle] = asyncio.get_running_loop()._scheduled  # type: ignore[attr-defined]
     return {handle for handle in scheduled if not handle.cancelled()}
@@ -61,6 +71,29 @@ async def test_start_subscribes_once_and_requests_checks(
     await gateway.async_start()  # a second start changes nothing
     assert len(fake_link.subscriptions) == 1
     assert gateway.running
+
+
+class EagerLink(FakeLink):
+    """Delivers a message before confirming the subscription, as a link waiting for SUBACK may."""
+
+    async def async_subscribe(self, topic: str, callback: MessageCallback, qos: int = 1) -> Unsubscribe:
+        callback("node/check", CHECK.encode())
+        return await super().async_subscribe(topic, callback, qos)
+
+
+async def test_messages_during_subscription_are_handled(listener: RecordingListener) -> None:
+    gateway = PyaiotMqttGateway(EagerLink(), listener)
+    await gateway.async_start()
+    assert [node.node_id for node in listener.of("node_seen")] == ["n1"]
+    await gateway.async_stop()
+
+
+async def test_failed_start_leaves_the_gateway_stopped(listener: RecordingListener) -> None:
+    gateway = PyaiotMqttGateway(FakeLink(fail_subscribe=True), listener)
+    with pytest.raises(ConnectionError):
+        await gateway.async_start()
+    assert not gateway.running
+    assert gateway._check_task is None
 
 
 async def test_check_requests_are_periodic(fake_link: FakeLink, listener: RecordingListener) -> None:
@@ -307,7 +340,7 @@ async def test_publish_failures_are_logged_once(
     await gateway.async_start()
     fake_link.deliver("node/check", CHECK)
     await asyncio.sleep(0.05)
-    warnings = [record for record in caplog.records if record.levelno == logging.WARNING]
+    warnings = gateway_warnings(caplog)
     assert len(warnings) == 1
     assert "Could not publish" in warnings[0].getMessage()
     fake_link.fail_publish = False
@@ -321,12 +354,13 @@ async def test_listener_errors_do_not_escape(
     fake_link: FakeLink,
     listener: RecordingListener,
     caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     def broken(*_: object) -> None:
         raise RuntimeError("hub bug")
 
-    listener.node_seen = broken  # type: ignore[method-assign]
-    listener.node_lost = broken  # type: ignore[method-assign]
+    monkeypatch.setattr(listener, "node_seen", broken)
+    monkeypatch.setattr(listener, "node_lost", broken)
     fake_link.deliver("node/check", CHECK)
     expire(gateway, "n1")
     assert [record.getMessage() for record in caplog.records if record.exc_info] == [
@@ -401,7 +435,7 @@ async def test_bad_input_is_dropped_and_logged_once(
     assert listener.calls == []
     dropped = gateway.diagnostics()["dropped"]
     assert list(dropped) == [reason.value]
-    warnings = [record for record in caplog.records if record.levelno == logging.WARNING]
+    warnings = gateway_warnings(caplog)
     assert len(warnings) == 1, warnings
     assert f"({reason.value})" in warnings[0].getMessage()
     assert len(warnings[0].getMessage()) < 400  # details are shortened

@@ -32,6 +32,8 @@ class AiomqttLink:
             identifier=identifier or f"pyiot-test-{uuid.uuid4().hex[:12]}",
             max_inflight_messages=max_inflight,
         )
+        # aiomqtt warns above 10 unacknowledged calls; a gateway with many nodes has far more.
+        self._client.pending_calls_threshold = 100 * max_inflight
         self._subscriptions: list[tuple[aiomqtt.Wildcard, MessageCallback]] = []
         self._reader: asyncio.Task[None] | None = None
         self._pending: set[asyncio.Task[None]] = set()

@@ -1,3 +1,4 @@
+# ruff: noqa: DTZ001 - naive datetimes here are deliberate wall-clock times
 from datetime import date, datetime
 
 import pytest

@@ -1,3 +1,4 @@
+# ruff: noqa: DTZ001 - naive datetimes here are deliberate wall-clock times
 """Daylight saving transitions: 2026 in Europe/Paris (29 March, 25 October) and America/New_York
 (8 March, 1 November)."""
 

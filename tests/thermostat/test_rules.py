@@ -1,3 +1,4 @@
+# ruff: noqa: DTZ001 - naive datetimes here are deliberate wall-clock times
 from datetime import UTC, date, datetime, time, timedelta
 import math
 
@@ -84,9 +85,14 @@ def test_dated_rule_validation():
     assert key_of(DatedRule, rule_id="d", target=WARM, start=date(2026, 1, 2), end=date(2026, 1, 1)) == (
         "end_before_start"
     )
-    assert key_of(DatedRule, rule_id="d", target=WARM, start="2026-01-01", end=date(2026, 1, 1)) == "invalid_data"
+    assert (
+        key_of(DatedRule, rule_id="d", target=WARM, start="2026-01-01", end=date(2026, 1, 1))
+        == "invalid_data"
+    )
     start = datetime(2026, 1, 1, 12)
-    assert key_of(DatedRule, rule_id="d", target=WARM, start=start, end=date(2025, 12, 31)) == "end_before_start"
+    assert (
+        key_of(DatedRule, rule_id="d", target=WARM, start=start, end=date(2025, 12, 31)) == "end_before_start"
+    )
     DatedRule(rule_id="d", target=WARM, start=start, end=date(2026, 1, 1))  # until the end of that day
     DatedRule(rule_id="d", target=WARM, start=date(2026, 1, 1), end=date(2026, 1, 1))
 
@@ -94,12 +100,18 @@ def test_dated_rule_validation():
 def test_dated_rule_from_iso():
     rule = DatedRule.from_iso("2026-12-21/2026-12-28", rule_id="away", name="Away", target=Target(heat=12))
     assert (rule.start, rule.end, rule.name) == (date(2026, 12, 21), date(2026, 12, 28), "Away")
-    assert key_of(DatedRule.from_iso, text="2026-12-28/2026-12-21", rule_id="x", target=WARM) == "end_before_start"
+    assert (
+        key_of(DatedRule.from_iso, text="2026-12-28/2026-12-21", rule_id="x", target=WARM)
+        == "end_before_start"
+    )
     assert key_of(DatedRule.from_iso, text="next week", rule_id="x", target=WARM) == "invalid_iso"
 
 
 def test_override_validation():
-    assert key_of(OverrideRule, rule_id="o", target=WARM, start=datetime(2026, 1, 1), end=NOW) == "naive_datetime"
+    assert (
+        key_of(OverrideRule, rule_id="o", target=WARM, start=datetime(2026, 1, 1), end=NOW)
+        == "naive_datetime"
+    )
     assert key_of(OverrideRule, rule_id="o", target=WARM, start=NOW, end=NOW) == "end_before_start"
     assert key_of(OverrideRule, rule_id="o", target=WARM, start=date(2026, 1, 1), end=NOW) == "invalid_data"
 
@@ -109,7 +121,9 @@ ALL_KINDS = [
     recurring(start=time(22), end=time(6, 30, 15), weekdays=range(7)),
     CronRule(rule_id="c", target=Target(heat=20, cool=24), cron="@daily", duration=timedelta(minutes=90)),
     DatedRule(rule_id="d1", target=Target(cool=26), start=date(2026, 7, 1), end=date(2026, 7, 15)),
-    DatedRule(rule_id="d2", target=WARM, start=datetime(2026, 7, 1, 8), end=datetime(2026, 7, 1, 9, tzinfo=UTC)),
+    DatedRule(
+        rule_id="d2", target=WARM, start=datetime(2026, 7, 1, 8), end=datetime(2026, 7, 1, 9, tzinfo=UTC)
+    ),
     OverrideRule(rule_id="o", target=WARM, start=NOW, end=NOW + timedelta(hours=2)),
 ]
 
@@ -125,10 +139,31 @@ def test_round_trip(rule):
         None,
         [],
         {"kind": "weekly"},
-        {"kind": "recurring", "id": "r", "target": {"heat": 20}, "weekdays": "0", "start": "06:00", "end": "07:00"},
+        {
+            "kind": "recurring",
+            "id": "r",
+            "target": {"heat": 20},
+            "weekdays": "0",
+            "start": "06:00",
+            "end": "07:00",
+        },
         {"kind": "recurring", "id": "r", "target": {"heat": 20}, "weekdays": [0], "start": 6, "end": "07:00"},
-        {"kind": "recurring", "id": "r", "target": {"heat": 20}, "weekdays": [0], "start": "6h", "end": "07:00"},
-        {"kind": "recurring", "id": "r", "target": {"heat": 20}, "weekdays": [[0]], "start": "06:00", "end": "07:00"},
+        {
+            "kind": "recurring",
+            "id": "r",
+            "target": {"heat": 20},
+            "weekdays": [0],
+            "start": "6h",
+            "end": "07:00",
+        },
+        {
+            "kind": "recurring",
+            "id": "r",
+            "target": {"heat": 20},
+            "weekdays": [[0]],
+            "start": "06:00",
+            "end": "07:00",
+        },
         {"kind": "cron", "id": "c", "target": {"heat": 20}, "cron": "@daily", "duration": "1h"},
         {"kind": "cron", "id": "c", "target": {"heat": 20}, "cron": "@daily", "duration": True},
         {"kind": "cron", "id": "c", "target": {"heat": 20}, "cron": "@daily", "duration": 1e300},

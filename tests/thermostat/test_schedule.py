@@ -1,4 +1,6 @@
+# ruff: noqa: DTZ001 - naive datetimes here are deliberate wall-clock times
 from datetime import UTC, date, datetime, time, timedelta
+import itertools
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -26,11 +28,15 @@ def at(day, hour, minute=0):
 
 
 def block(rule_id, start, end, heat, days=ALL_DAYS, **kwargs):
-    return RecurringRule(rule_id=rule_id, target=Target(heat=heat), weekdays=days, start=start, end=end, **kwargs)
+    return RecurringRule(
+        rule_id=rule_id, target=Target(heat=heat), weekdays=days, start=start, end=end, **kwargs
+    )
 
 
 def plan(*rules, **kwargs):
-    return Schedule(time_zone="Europe/Paris", default=Target(heat=17), sensors={"living": 1}, rules=rules, **kwargs)
+    return Schedule(
+        time_zone="Europe/Paris", default=Target(heat=17), sensors={"living": 1}, rules=rules, **kwargs
+    )
 
 
 HOME = plan(
@@ -44,7 +50,12 @@ HOME = plan(
 
 def test_default_applies_when_no_rule_is_active():
     active = plan().evaluate(MONDAY)
-    assert (active.rule, active.rule_id, active.rule_name, active.target) == (None, None, None, Target(heat=17))
+    assert (active.rule, active.rule_id, active.rule_name, active.target) == (
+        None,
+        None,
+        None,
+        Target(heat=17),
+    )
     assert dict(active.sensors) == {"living": 1.0}
     assert active.next_change is None
 
@@ -124,7 +135,7 @@ def test_instructions_cover_the_window_and_are_cached():
         ("day", 19),
         ("night", 16),
     ]
-    for first, second in zip(items, items[1:], strict=False):
+    for first, second in itertools.pairwise(items):
         assert first.end == second.start
     assert HOME.instructions(at(14, 6), 24) == items
     assert HOME.instructions(at(14, 6), 24) is not items  # callers get their own list
@@ -210,7 +221,10 @@ def test_rule_editing_returns_new_validated_schedules():
 
 def test_construction_validation():
     cases = [
-        ({"rules": [block("a", time(1), time(2), 20), block("a", time(3), time(4), 20)]}, "duplicate_rule_id"),
+        (
+            {"rules": [block("a", time(1), time(2), 20), block("a", time(3), time(4), 20)]},
+            "duplicate_rule_id",
+        ),
         ({"rules": ["not a rule"]}, "invalid_data"),
         ({"rules": [block("a", time(1), time(2), 36)]}, "target_out_of_range"),
         ({"default": Target(heat=4)}, "target_out_of_range"),
@@ -222,7 +236,16 @@ def test_construction_validation():
         ({"time_zone": 5}, "invalid_time_zone"),
         ({"lookahead": timedelta(0)}, "invalid_duration"),
         (
-            {"rules": [DatedRule(rule_id="x", target=Target(heat=20), start=datetime(2026, 1, 1, 12, tzinfo=UTC), end=date(2025, 12, 1))]},
+            {
+                "rules": [
+                    DatedRule(
+                        rule_id="x",
+                        target=Target(heat=20),
+                        start=datetime(2026, 1, 1, 12, tzinfo=UTC),
+                        end=date(2025, 12, 1),
+                    )
+                ]
+            },
             "end_before_start",
         ),
     ]
@@ -292,14 +315,19 @@ def test_cache_grows_backwards_and_forwards_seamlessly():
     reference = [schedule.evaluate(at(14, 7) + timedelta(hours=h)) for h in range(0, 24 * 40, 5)]
     fresh = plan(*HOME.rules)
     backwards = [fresh.evaluate(at(14, 7) + timedelta(hours=h)) for h in reversed(range(0, 24 * 40, 5))]
-    assert [(a.rule_id, a.next_change) for a in reference] == [(a.rule_id, a.next_change) for a in reversed(backwards)]
+    assert [(a.rule_id, a.next_change) for a in reference] == [
+        (a.rule_id, a.next_change) for a in reversed(backwards)
+    ]
 
 
 def test_next_change_beyond_the_look_ahead_is_none():
     schedule = plan(
-        DatedRule.from_iso("2027-03-01/2027-03-02", rule_id="far", target=Target(heat=12)), lookahead=timedelta(days=30)
+        DatedRule.from_iso("2027-03-01/2027-03-02", rule_id="far", target=Target(heat=12)),
+        lookahead=timedelta(days=30),
     )
     assert schedule.evaluate(MONDAY).next_change is None
-    assert schedule.evaluate(datetime(2027, 2, 20, tzinfo=PARIS)).next_change == datetime(2027, 3, 1, tzinfo=PARIS)
+    assert schedule.evaluate(datetime(2027, 2, 20, tzinfo=PARIS)).next_change == datetime(
+        2027, 3, 1, tzinfo=PARIS
+    )
     # The open segment is answered again from the cache, and keeps moving with the look-ahead.
     assert schedule.evaluate(MONDAY + timedelta(days=1)).next_change is None

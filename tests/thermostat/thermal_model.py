@@ -6,8 +6,10 @@ import math
 
 @dataclass(kw_only=True, slots=True)
 class Room:
-    """Loses heat towards `outdoor` with time constant `tau_hours`; heating adds `heat_rate` °C/h and
-    cooling removes `cool_rate` °C/h while on (integrated exactly over each step).
+    """A room that loses heat towards `outdoor` with time constant `tau_hours`.
+
+    Each running heater adds `heat_rate` °C/h and each cooler removes `cool_rate` °C/h; the model is
+    integrated exactly over each step.
     """
 
     temperature: float
@@ -16,8 +18,8 @@ class Room:
     heat_rate: float = 8.0
     cool_rate: float = 8.0
 
-    def advance(self, seconds: float, heating: bool, cooling: bool) -> float:
-        drive = (self.heat_rate if heating else 0.0) - (self.cool_rate if cooling else 0.0)
+    def advance(self, seconds: float, heaters: int = 0, coolers: int = 0) -> float:
+        drive = self.heat_rate * heaters - self.cool_rate * coolers
         equilibrium = self.outdoor + self.tau_hours * drive
         decay = math.exp(-seconds / 3600.0 / self.tau_hours)
         self.temperature = equilibrium + (self.temperature - equilibrium) * decay

@@ -257,6 +257,7 @@ async def run_nodes(
             await asyncio.wait([stopping, *tasks], return_when=asyncio.FIRST_COMPLETED)
         finally:
             stopping.cancel()
+            await asyncio.gather(stopping, return_exceptions=True)
             results = await connection.close()
         for result in results:
             if isinstance(result, Exception):
@@ -264,6 +265,7 @@ async def run_nodes(
 
 
 def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    defaults = Periods()
     parser = argparse.ArgumentParser(
         description="Simulated Pyaiot MQTT nodes (like upstream's mqtt-test-node.py)."
     )
@@ -275,9 +277,9 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         default=DEFAULT_NODE_ID,
         help="node id for one node, id prefix (<prefix>-<n>) for several (default: %(default)s)",
     )
-    parser.add_argument("--temperature-period", type=float, default=Periods.temperature, metavar="SECONDS")
-    parser.add_argument("--pressure-period", type=float, default=Periods.pressure, metavar="SECONDS")
-    parser.add_argument("--check-period", type=float, default=Periods.check, metavar="SECONDS")
+    parser.add_argument("--temperature-period", type=float, default=defaults.temperature, metavar="SECONDS")
+    parser.add_argument("--pressure-period", type=float, default=defaults.pressure, metavar="SECONDS")
+    parser.add_argument("--check-period", type=float, default=defaults.check, metavar="SECONDS")
     parser.add_argument("--qos", type=int, choices=(0, 1, 2), default=1)
     parser.add_argument("--seed", type=int, help="make the readings reproducible")
     parser.add_argument(

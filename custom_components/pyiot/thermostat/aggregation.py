@@ -96,6 +96,7 @@ def aggregate(
 ) -> Aggregate:
     """Combine the readings of the sensors in `weights`; dropped sensors are re-weighted away."""
     require_aware(now)
+    method = AggregateMethod(method)
     weights = freeze_weights(weights)
     if not (math.isfinite(bounds[0]) and math.isfinite(bounds[1]) and bounds[0] < bounds[1]):
         raise ScheduleError("invalid_setting", {"setting": "bounds", "value": bounds})

@@ -66,7 +66,7 @@ class ActiveTarget:
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Instruction:
-    """One segment of the expanded schedule: from `start` to `end` (UTC) the target and sensors are constant."""
+    """One segment of the expanded schedule: target and sensors are constant from `start` to `end` (UTC)."""
 
     start: datetime
     end: datetime

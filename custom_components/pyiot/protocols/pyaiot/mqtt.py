@@ -116,6 +116,7 @@ class PyaiotMqttGateway:
         self._bad_input = OncePerSourceLogger(self._logger)
         self._nodes: dict[str, _Node] = {}
         self._dropped: Counter[str] = Counter()
+        self._running = False
         self._unsubscribe: Unsubscribe | None = None
         self._check_task: asyncio.Task[None] | None = None
         self._publish_tasks: set[asyncio.Task[None]] = set()
@@ -123,14 +124,20 @@ class PyaiotMqttGateway:
 
     @property
     def running(self) -> bool:
-        """Whether the gateway is subscribed."""
-        return self._unsubscribe is not None
+        """Whether the gateway is started (messages are handled from the moment it subscribes)."""
+        return self._running
 
     async def async_start(self) -> None:
         """Subscribe to `node/#` and request a `node/check` from every node now and periodically."""
-        if self.running:
+        if self._running:
             return
-        self._unsubscribe = await self._link.async_subscribe(SUBSCRIPTION, self._on_message, QOS)
+        # Running before the subscription is confirmed: a link may deliver messages while it waits.
+        self._running = True
+        try:
+            self._unsubscribe = await self._link.async_subscribe(SUBSCRIPTION, self._on_message, QOS)
+        except BaseException:
+            self._running = False
+            raise
         self._check_task = asyncio.create_task(self._check_loop(), name="pyaiot gateway/check")
 
     async def async_stop(self) -> None:
@@ -139,6 +146,7 @@ class PyaiotMqttGateway:
         Nodes are forgotten as available (without `node_lost`): after a restart the first message from
         each makes it available again. What was learnt (resources, info, discovery) is kept.
         """
+        self._running = False
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None
@@ -153,7 +161,7 @@ class PyaiotMqttGateway:
 
     async def async_write(self, node_id: str, key: str, value: Any) -> None:
         """Publish `gateway/<id>/<key>/set`; the node echoes the new value, which then updates the point."""
-        if not self.running:
+        if not self._running:
             raise WriteError("The Pyaiot MQTT gateway is not running")
         node = self._nodes.get(node_id)
         if node is None or not node.available:
@@ -196,7 +204,7 @@ class PyaiotMqttGateway:
 
     def _on_message(self, topic: str, payload: bytes) -> None:
         """Handle one message; nothing raised by bad input or by the listener escapes to the link."""
-        if not self.running:
+        if not self._running:
             return
         try:
             self._dispatch(topic, payload)

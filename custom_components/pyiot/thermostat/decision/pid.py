@@ -25,21 +25,21 @@ class Pid(DecisionAlgorithm):
     """PID: `u = kp·e + ki·∫e dt + kd·de/dt`, clamped to 0..1.
 
     e = setpoint - temperature (mirrored for cooling) and time is in hours. The integral term stays
-    within 0..1 and stops growing while the output is saturated in the direction of the error
-    (anti-windup); the derivative acts on the measurement. The output is recomputed on every call but
-    applied as a duty fraction latched at each cycle start.
+    within 0..1 and stops growing while the output is saturated at 1 (anti-windup); the derivative acts
+    on the measurement. The output is recomputed on every call but applied as a duty fraction latched at
+    each cycle start.
     """
 
     name: ClassVar[str] = "pid"
     parameters: ClassVar[tuple[ParameterSpec, ...]] = (
-        ParameterSpec(name="kp", default=0.5, minimum=0.0, maximum=10.0, step=0.01, unit="1/°C"),
-        ParameterSpec(name="ki", default=0.3, minimum=0.0, maximum=10.0, step=0.01, unit="1/(°C·h)"),
+        ParameterSpec(name="kp", default=0.8, minimum=0.0, maximum=10.0, step=0.01, unit="1/°C"),
+        ParameterSpec(name="ki", default=0.5, minimum=0.0, maximum=10.0, step=0.01, unit="1/(°C·h)"),
         ParameterSpec(name="kd", default=0.0, minimum=0.0, maximum=10.0, step=0.01, unit="h/°C"),
         ParameterSpec(name="cycle_minutes", default=10.0, minimum=1.0, maximum=60.0, step=1.0, unit="min"),
     )
 
     def __init__(
-        self, *, kp: float = 0.5, ki: float = 0.3, kd: float = 0.0, cycle_minutes: float = 10.0
+        self, *, kp: float = 0.8, ki: float = 0.5, kd: float = 0.0, cycle_minutes: float = 10.0
     ) -> None:
         """Validate the gains and the cycle length."""
         self.kp = self.check("kp", kp)
@@ -68,7 +68,7 @@ class Pid(DecisionAlgorithm):
         proportional = self.kp * error
         integral = memory.integral + self.ki * error * hours
         trial = proportional + integral + self.kd * derivative
-        if (trial > 1.0 and error > 0) or (trial < 0.0 and error < 0):
+        if trial > 1.0 and error > 0:
             integral = memory.integral
         memory.integral = min(max(integral, 0.0), 1.0)
         if memory.last_time is None or now != memory.last_time:

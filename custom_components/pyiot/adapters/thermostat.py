@@ -1,0 +1,294 @@
+"""A thermostat zone: the pure engine (`thermostat/`) wired to Home Assistant.
+
+States in, switch services out, storage, repairs and events. The climate and decision-sensor entities
+only read and steer it.
+"""
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.const import STATE_OFF, STATE_ON
+from homeassistant.core import CALLBACK_TYPE, Event, EventStateChangedData, HomeAssistant, callback
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.event import async_track_point_in_utc_time, async_track_state_change_event
+from homeassistant.helpers.storage import Store
+from homeassistant.util import dt as dt_util
+
+from ..const import DOMAIN, EVENT_THERMOSTAT_FAIL_SAFE, LOGGER
+from ..thermostat import (
+    ControlOutput,
+    HvacMode,
+    Reading,
+    Schedule,
+    ScheduleError,
+    Target,
+    ThermostatController,
+)
+from .thermostat_settings import ThermostatSettings
+
+STORAGE_VERSION = 1
+SAVE_DELAY = 5
+
+
+class ThermostatZone:
+    """One zone of one config entry."""
+
+    def __init__(self, hass: HomeAssistant, entry: ConfigEntry) -> None:
+        """Build the controller from the entry; the schedule is loaded by `async_load`."""
+        self.hass = hass
+        self.entry = entry
+        self.name: str = entry.title
+        self.settings = ThermostatSettings.from_entry(entry.data, entry.options)
+        self.hvac_mode = HvacMode.HEAT if self.settings.heaters else HvacMode.COOL
+        self.preset: str | None = None
+        self.output: ControlOutput | None = None
+        self.controller = ThermostatController(
+            schedule=self._default_schedule(),
+            algorithm=self.settings.algorithm(),
+            heaters={relay: self.settings.guard() for relay in self.settings.heaters},
+            coolers={relay: self.settings.guard() for relay in self.settings.coolers},
+            aggregation=self.settings.aggregation(),
+            fail_safe=self.settings.fail_safe(),
+            presets=self.settings.presets(),
+        )
+        self._store: Store[dict[str, Any]] = Store(
+            hass, STORAGE_VERSION, f"{DOMAIN}.thermostat.{entry.entry_id}"
+        )
+        self._listeners: list[CALLBACK_TYPE] = []
+        self._unsubscribers: list[Callable[[], None]] = []
+        self._cancel_timer: CALLBACK_TYPE | None = None
+        self._fail_safe_reported = False
+        self._failed_relays: set[str] = set()
+
+    # --- lifecycle -----------------------------------------------------------------------------
+
+    def _default_schedule(self) -> Schedule:
+        return Schedule(
+            time_zone=self.hass.config.time_zone,
+            default=self.settings.default_target,
+            sensors=self.settings.weights,
+        )
+
+    async def async_load(self) -> None:
+        """Restore the schedule and the relays' history; corrupt data is logged and kept aside."""
+        data = await self._store.async_load() or {}
+        if "schedule" in data:
+            try:
+                stored = Schedule.from_dict(data["schedule"], time_zone=self.hass.config.time_zone)
+                # The default target and sensors follow the entry's current settings.
+                schedule = stored.with_default(self.settings.default_target, self.settings.weights)
+                self.controller.schedule = schedule.prune(dt_util.utcnow())
+            except ScheduleError as err:
+                LOGGER.warning(
+                    "The stored schedule of %s is unreadable (%s); it is kept as %s.corrupt and the "
+                    "default target applies",
+                    self.name,
+                    err,
+                    self._store.key,
+                )
+                await Store[dict[str, Any]](
+                    self.hass, STORAGE_VERSION, f"{self._store.key}.corrupt"
+                ).async_save(data)
+        for relay, state in data.get("guards", {}).items():
+            if relay in self.controller.heaters + self.controller.coolers:
+                try:
+                    self.controller.guard(relay).load_state(state)
+                except ScheduleError as err:
+                    LOGGER.warning("Forgetting the unreadable history of %s: %s", relay, err)
+        if (algorithm := data.get("algorithm")) is not None:
+            try:
+                self.controller.algorithm.load_state(algorithm)
+            except ScheduleError as err:
+                LOGGER.warning("Restarting the %s algorithm state: %s", self.name, err)
+
+    @callback
+    def async_start(self) -> None:
+        """Follow the sensors and relays and take the first decision."""
+        self._watch()
+        self.async_update()
+
+    def _watch(self) -> None:
+        """Follow the relays, the outdoor sensor and the sensors of the default and of every rule."""
+        watched = {*self.settings.weights, *self.controller.heaters, *self.controller.coolers}
+        for rule in self.controller.schedule.rules:
+            watched.update(rule.sensors or ())
+        if self.settings.outdoor_sensor:
+            watched.add(self.settings.outdoor_sensor)
+        for unsubscribe in self._unsubscribers:
+            unsubscribe()
+        self._unsubscribers = [
+            async_track_state_change_event(self.hass, sorted(watched), self._on_state_change)
+        ]
+
+    async def async_stop(self) -> None:
+        """Stop following states and save."""
+        for unsubscribe in self._unsubscribers:
+            unsubscribe()
+        self._unsubscribers = []
+        if self._cancel_timer is not None:
+            self._cancel_timer()
+            self._cancel_timer = None
+        await self._store.async_save(self._data_to_save())
+
+    async def async_remove_storage(self) -> None:
+        """Delete the stored schedule (the entry is removed)."""
+        await self._store.async_remove()
+
+    @callback
+    def _data_to_save(self) -> dict[str, Any]:
+        relays = self.controller.heaters + self.controller.coolers
+        return {
+            "schedule": self.controller.schedule.to_dict(),
+            "guards": {relay: self.controller.guard(relay).state_dict() for relay in relays},
+            "algorithm": self.controller.algorithm.state_dict(),
+        }
+
+    # --- the control loop ----------------------------------------------------------------------
+
+    @callback
+    def _on_state_change(self, event: Event[EventStateChangedData]) -> None:
+        self.async_update()
+
+    @callback
+    def async_update(self) -> None:
+        """Run one control step now and apply its commands."""
+        now = dt_util.utcnow()
+        self.controller.schedule = self.controller.schedule.prune(now)
+        states = self.hass.states
+        readings = {
+            sensor: self._reading(sensor, now)
+            for sensor in {*self.settings.weights, *self.controller.schedule.evaluate(now).sensors}
+        }
+        outdoor = self._reading(self.settings.outdoor_sensor, now) if self.settings.outdoor_sensor else None
+        relays_actual: dict[str, bool | None] = {}
+        for relay in self.controller.heaters + self.controller.coolers:
+            state = states.get(relay)
+            relays_actual[relay] = {STATE_ON: True, STATE_OFF: False}.get(state.state) if state else None
+        output = self.controller.step(
+            now, readings, outdoor, hvac_mode=self.hvac_mode, preset=self.preset, relays_actual=relays_actual
+        )
+        self.output = output
+        for relay, on in output.commands.items():
+            self.hass.async_create_task(self._async_switch(relay, on), eager_start=True)
+        self._report(output)
+        self._schedule_next(output.next_step)
+        self._store.async_delay_save(self._data_to_save, SAVE_DELAY)
+        for listener in self._listeners:
+            listener()
+
+    def _reading(self, entity_id: str, now: datetime) -> Reading:
+        state = self.hass.states.get(entity_id)
+        if state is None:
+            return Reading(value=None, updated=now)
+        return Reading(value=state.state, updated=state.last_reported)
+
+    async def _async_switch(self, relay: str, on: bool) -> None:
+        domain = relay.partition(".")[0]
+        try:
+            await self.hass.services.async_call(
+                domain, "turn_on" if on else "turn_off", {"entity_id": relay}, blocking=True
+            )
+        except (HomeAssistantError, ValueError) as err:
+            # The relay's state will not follow; the controller retries with backoff.
+            LOGGER.debug("%s could not switch %s %s: %s", self.name, relay, "on" if on else "off", err)
+
+    def _schedule_next(self, moment: datetime | None) -> None:
+        if self._cancel_timer is not None:
+            self._cancel_timer()
+            self._cancel_timer = None
+        if moment is not None:
+            self._cancel_timer = async_track_point_in_utc_time(self.hass, self._on_timer, moment)
+
+    @callback
+    def _on_timer(self, now: datetime) -> None:
+        self._cancel_timer = None
+        self.async_update()
+
+    def _report(self, output: ControlOutput) -> None:
+        """Repairs and events for a fail-safe and for relays that do not follow their commands."""
+        if output.fail_safe_active != self._fail_safe_reported:
+            self._fail_safe_reported = output.fail_safe_active
+            issue_id = f"fail_safe_{self.entry.entry_id}"
+            if output.fail_safe_active:
+                LOGGER.warning("%s has no usable temperature sensor: fail-safe active", self.name)
+                ir.async_create_issue(
+                    self.hass,
+                    DOMAIN,
+                    issue_id,
+                    is_fixable=False,
+                    severity=ir.IssueSeverity.ERROR,
+                    translation_key="fail_safe",
+                    translation_placeholders={"zone": self.name},
+                )
+            else:
+                LOGGER.info("%s has a usable temperature again: fail-safe over", self.name)
+                ir.async_delete_issue(self.hass, DOMAIN, issue_id)
+            self.hass.bus.async_fire(
+                EVENT_THERMOSTAT_FAIL_SAFE,
+                {"entry_id": self.entry.entry_id, "zone": self.name, "active": output.fail_safe_active},
+            )
+        failed = set(output.failed_relays)
+        for relay in failed - self._failed_relays:
+            LOGGER.warning("%s: %s does not follow its commands", self.name, relay)
+            ir.async_create_issue(
+                self.hass,
+                DOMAIN,
+                f"relay_{self.entry.entry_id}_{relay}",
+                is_fixable=False,
+                severity=ir.IssueSeverity.ERROR,
+                translation_key="relay_not_following",
+                translation_placeholders={"zone": self.name, "relay": relay},
+            )
+        for relay in self._failed_relays - failed:
+            ir.async_delete_issue(self.hass, DOMAIN, f"relay_{self.entry.entry_id}_{relay}")
+        self._failed_relays = failed
+
+    @callback
+    def async_add_listener(self, update: CALLBACK_TYPE) -> CALLBACK_TYPE:
+        """Call `update` after every control step."""
+        self._listeners.append(update)
+
+        @callback
+        def remove() -> None:
+            self._listeners.remove(update)
+
+        return remove
+
+    # --- what the user changes -----------------------------------------------------------------
+
+    @callback
+    def async_set_hvac_mode(self, hvac_mode: HvacMode) -> None:
+        """Change the mode, then decide again."""
+        self.hvac_mode = hvac_mode
+        self.async_update()
+
+    @callback
+    def async_set_preset(self, preset: str | None) -> None:
+        """Change the preset (None = follow the schedule), then decide again."""
+        self.preset = preset
+        self.async_update()
+
+    @callback
+    def async_change_schedule(self, change: Callable[[Schedule], Schedule]) -> None:
+        """Apply `change` to the schedule; an invalid result raises a translated validation error."""
+        try:
+            schedule = change(self.controller.schedule)
+            self.controller.schedule = schedule
+        except ScheduleError as err:
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key=err.translation_key,
+                translation_placeholders={key: str(value) for key, value in err.placeholders.items()},
+            ) from err
+        self._watch()
+        self._store.async_delay_save(self._data_to_save, 0)
+        self.async_update()
+
+    @callback
+    def async_set_manual_target(self, target: Target, duration: timedelta | None = None) -> None:
+        """The thermostat card's setpoint: an override until the next scheduled change (or `duration`)."""
+        now = dt_util.utcnow()
+        self.async_change_schedule(lambda schedule: schedule.with_override(now, target, duration=duration))
