@@ -49,7 +49,11 @@ def no_pyiot_warnings(request: pytest.FixtureRequest, caplog: pytest.LogCaptureF
         record
         for record in caplog.get_records("call") + caplog.get_records("teardown")
         if record.levelno >= logging.WARNING
-        and (record.name.startswith("custom_components.pyiot") or "pyiot" in record.getMessage())
+        and (
+            record.name.startswith("custom_components.pyiot")
+            or "integration 'pyiot'" in record.getMessage()
+            or "integration pyiot" in record.getMessage()
+        )
         and "which has not been tested by Home Assistant" not in record.getMessage()
     ]
     assert not ours, "PyIoT logged: " + "; ".join(record.getMessage() for record in ours)

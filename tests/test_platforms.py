@@ -161,3 +161,10 @@ async def test_listener_calls_for_unknown_nodes_are_ignored(hass: HomeAssistant,
     hub.value_received("kit", "not-a-point", 1)
     hub.node_lost("ghost")
     assert "ghost" not in hub.nodes
+
+
+def test_point_spec_round_trip_keeps_zero_values() -> None:
+    from custom_components.pyiot.nodes import PointKind, PointSpec
+
+    spec = PointSpec(key="level", kind=PointKind.NUMBER, minimum=0, maximum=10, step=1, suggested_precision=0)
+    assert PointSpec.from_dict(spec.as_dict()) == spec

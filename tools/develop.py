@@ -7,7 +7,8 @@ Standard library only (it runs with `.venv/bin/python` before and while Home Ass
     python -m tools.develop wait-port PORT              wait until something listens on 127.0.0.1:PORT
     python -m tools.develop credentials FILE            create FILE (user `dev`) once, print its values
     python -m tools.develop ha-port CONFIG_DIR          the port HA will listen on
-    python -m tools.develop set-mqtt-port CONFIG_DIR P  point the stored MQTT entry at port P (HA stopped)
+    python -m tools.develop seed-http CONFIG_DIR PORT   before the first start: HA on 127.0.0.1:PORT
+    python -m tools.develop set-mqtt CONFIG_DIR ...     point the stored MQTT entry at our broker (HA stopped)
     python -m tools.develop provision URL ...           onboard the owner, add the MQTT and PyIoT entries
     python -m tools.develop check URL ...               end-to-end check of a running instance
 
@@ -190,14 +191,36 @@ def ha_port(config_dir: Path) -> int:
     """The port HA will listen on: its stored HTTP settings (set in the UI), else 8123."""
     with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
         data = json.loads((config_dir / ".storage" / "http").read_text(encoding="utf-8"))["data"]
+        if "server_port" in data:  # version 1, as seeded by seed_http_settings
+            return int(data["server_port"])
         for slot in ("pending", "stable"):
             if data.get(slot) and not data[slot].get("error"):
                 return int(data[slot]["server_port"])
     return 8123
 
 
-def set_mqtt_port(config_dir: Path, port: int) -> bool:
-    """Point the stored MQTT entries for our local broker at `port`; only while HA is stopped."""
+def seed_http_settings(config_dir: Path, port: int, host: str = "127.0.0.1") -> bool:
+    """Before HA's first start: let it listen on `host`:`port` only (default: every address, 8123).
+
+    Since 2026 HA keeps its HTTP settings in `.storage/http` (edited in the UI) and imports `http:`
+    YAML only once, as a trial. A version 1 store is the plain settings dict; HA migrates it through
+    its own schema on load. An existing store (the user's settings) is left alone.
+    """
+    path = config_dir / ".storage" / "http"
+    if path.exists():
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    settings = {"server_host": [host], "server_port": port}
+    store = {"version": 1, "minor_version": 1, "key": "http", "data": settings}
+    path.write_text(json.dumps(store, indent=2), encoding="utf-8")
+    return True
+
+
+def set_mqtt_broker(config_dir: Path, old_port: int | None, port: int, protocol: str | None) -> bool:
+    """Point the stored MQTT entries of our broker (at `old_port`) at `port`; only while HA is stopped.
+
+    `protocol` (e.g. "3.1.1" for amqtt, which has no MQTT 5) is set too when given.
+    """
     path = config_dir / ".storage" / "core.config_entries"
     if not path.is_file():
         return False
@@ -205,9 +228,13 @@ def set_mqtt_port(config_dir: Path, port: int) -> bool:
     changed = False
     for entry in store.get("data", {}).get("entries", []):
         data = entry.get("data", {})
-        if entry.get("domain") == "mqtt" and data.get("broker") in {MQTT_HOST, "localhost"}:
-            changed |= data.get("port") != port
-            data["port"] = port
+        ours = data.get("broker") in {MQTT_HOST, "localhost"} and data.get("port") in {old_port, port}
+        if entry.get("domain") != "mqtt" or not ours:
+            continue
+        wanted = {"port": port} | ({"protocol": protocol} if protocol else {})
+        if any(data.get(key) != value for key, value in wanted.items()):
+            data.update(wanted)
+            changed = True
     if changed:
         tmp = path.with_suffix(".tmp")
         tmp.write_text(json.dumps(store, indent=2), encoding="utf-8")
@@ -237,6 +264,7 @@ class HomeAssistant:
         self.url = url.rstrip("/")
         self.client_id = f"{self.url}/"
         self.token: str | None = None
+        self._refresh_token: str | None = None
 
     def request(
         self,
@@ -292,7 +320,10 @@ class HomeAssistant:
     def wait_running(self, timeout: float, alive: Callable[[], bool] = lambda: True) -> None:
         """Wait until HA has finished starting (needs a token)."""
         deadline = time.monotonic() + timeout
-        while self.request("GET", "/api/config").get("state") != "RUNNING":
+        while True:
+            with contextlib.suppress(ApiError, OSError):
+                if self.request("GET", "/api/config").get("state") == "RUNNING":
+                    return
             if not alive():
                 raise SystemExit("Home Assistant exited during startup; see its log above")
             if time.monotonic() > deadline:
@@ -317,6 +348,14 @@ class HomeAssistant:
             form={"grant_type": "authorization_code", "code": code, "client_id": self.client_id},
         )
         self.token = tokens["access_token"]
+        self._refresh_token = tokens["refresh_token"]
+
+    def logout(self) -> None:
+        """Revoke our refresh token, so that runs do not pile up sessions in the user's profile."""
+        if self._refresh_token:
+            with contextlib.suppress(ApiError, OSError):
+                self.request("POST", "/auth/revoke", form={"token": self._refresh_token})
+        self.token = self._refresh_token = None
 
     def onboard(self, username: str, password: str) -> None:
         """Do every open onboarding step: the owner, location defaults, analytics, the integration step.
@@ -427,13 +466,14 @@ def _flow_outcome(result: dict[str, Any]) -> str:
     return f"stopped at step {result.get('step_id')}: {result.get('errors') or result.get('type')}"
 
 
-def add_mqtt_entry(ha: HomeAssistant, port: int) -> None:
+def add_mqtt_entry(ha: HomeAssistant, port: int, protocol: str) -> None:
     """Add HA's MQTT entry for our broker unless one exists."""
     if ha.entries("mqtt"):
         say("MQTT: an entry exists already")
         return
     settings = {"set_client_cert": False, "set_ca_cert": "off", "transport": "tcp"}
-    result = ha.flow("mqtt", {"broker": MQTT_HOST, "port": port, "other_settings": settings})
+    broker = {"broker": MQTT_HOST, "port": port, "protocol": protocol, "other_settings": settings}
+    result = ha.flow("mqtt", broker)
     say(f"MQTT broker {MQTT_HOST}:{port}: {_flow_outcome(result)}")
     if result.get("type") != "create_entry":
         raise SystemExit("could not add the MQTT entry")
@@ -545,9 +585,14 @@ def main(argv: list[str] | None = None) -> int:
     cmd.add_argument("file", type=Path)
     cmd = commands.add_parser("ha-port")
     cmd.add_argument("config_dir", type=Path)
-    cmd = commands.add_parser("set-mqtt-port")
+    cmd = commands.add_parser("seed-http")
     cmd.add_argument("config_dir", type=Path)
     cmd.add_argument("port", type=int)
+    cmd = commands.add_parser("set-mqtt")
+    cmd.add_argument("config_dir", type=Path)
+    cmd.add_argument("--old-port", type=int)
+    cmd.add_argument("--port", type=int, required=True)
+    cmd.add_argument("--protocol", help="MQTT protocol version of the broker, e.g. 3.1.1")
     for name in ("provision", "check"):
         cmd = commands.add_parser(name)
         cmd.add_argument("url")
@@ -557,6 +602,7 @@ def main(argv: list[str] | None = None) -> int:
     provision = commands.choices["provision"]
     provision.add_argument("--onboard", action="store_true", help="do the open onboarding steps")
     provision.add_argument("--mqtt-port", type=int, help="add the MQTT entry for this local broker port")
+    provision.add_argument("--mqtt-protocol", default="5", help="MQTT protocol version of the broker")
     provision.add_argument("--pyiot", action="store_true", help="add the PyIoT Pyaiot MQTT entry")
     args = parser.parse_args(argv)
     try:
@@ -571,12 +617,8 @@ def _run(args: argparse.Namespace) -> int:
             _print_lines(runtime_requirements(args.config_dir, args.custom_components))
             if args.constraints:
                 args.constraints.write_text("\n".join(keep_installed_constraints()) + "\n", encoding="utf-8")
-        case "credentials":
-            credentials = ensure_credentials(args.file)
-            _print_lines(f"{key}={value}" for key, value in credentials.items())
-        case "set-mqtt-port":
-            if set_mqtt_port(args.config_dir, args.port):
-                say(f"the local broker moved: the MQTT entry now points at port {args.port}")
+        case "credentials" | "seed-http" | "set-mqtt":
+            _files(args)
         case "free-port" | "ha-port" | "wait-port":
             return _ports(args)
         case "provision":
@@ -584,6 +626,17 @@ def _run(args: argparse.Namespace) -> int:
         case "check":
             return _check(args)
     return 0
+
+
+def _files(args: argparse.Namespace) -> None:
+    if args.command == "credentials":
+        credentials = ensure_credentials(args.file)
+        _print_lines(f"{key}={value}" for key, value in credentials.items())
+    elif args.command == "seed-http":
+        if seed_http_settings(args.config_dir, args.port):
+            say(f"Home Assistant will listen on 127.0.0.1:{args.port} (Settings > System > Network)")
+    elif set_mqtt_broker(args.config_dir, args.old_port, args.port, args.protocol):
+        say(f"the MQTT entry now points at the local broker on port {args.port}")
 
 
 def _ports(args: argparse.Namespace) -> int:
@@ -594,14 +647,21 @@ def _ports(args: argparse.Namespace) -> int:
 
 
 def _provision(args: argparse.Namespace) -> int:
-    credentials = read_credentials(args.credentials)
     ha = HomeAssistant(args.url)
+    try:
+        return _provision_with(ha, args)
+    finally:
+        ha.logout()
+
+
+def _provision_with(ha: HomeAssistant, args: argparse.Namespace) -> int:
+    credentials = read_credentials(args.credentials)
     ha.wait_http(args.timeout, _alive(args.hass_pid))
     if args.onboard:
         try:
             ha.onboard(credentials["username"], credentials["password"])
             if args.mqtt_port:
-                add_mqtt_entry(ha, args.mqtt_port)
+                add_mqtt_entry(ha, args.mqtt_port, args.mqtt_protocol)
             if args.pyiot:
                 add_pyiot_entry(ha)
         except ApiError as err:
@@ -627,6 +687,8 @@ def _check(args: argparse.Namespace) -> int:
     except (TimeoutError, ApiError) as err:
         say(f"check FAILED: {err}")
         return 1
+    finally:
+        ha.logout()
     say("check passed")
     return 0
 

@@ -56,7 +56,7 @@ def draw_icon(size: int) -> Image.Image:
     return image.resize((size, size), Image.Resampling.LANCZOS)
 
 
-def _font(size: int) -> ImageFont.FreeTypeFont:
+def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
     for candidate in FONT_CANDIDATES:
         if Path(candidate).is_file():
             return ImageFont.truetype(candidate, size)
@@ -67,7 +67,7 @@ def draw_logo(height: int, text_colour: tuple[int, int, int, int] = TEXT) -> Ima
     """The icon followed by the name, `height` pixels high, transparent background."""
     big = height * SCALE
     font = _font(round(big * 0.62))
-    left, top, right, bottom = font.getbbox("PyIoT")
+    left, top, right, bottom = (round(edge) for edge in font.getbbox("PyIoT"))
     gap = round(big * 0.18)
     image = Image.new("RGBA", (big + gap + (right - left) + gap // 2, big), (0, 0, 0, 0))
     image.paste(draw_icon(big), (0, 0))

@@ -1,4 +1,4 @@
-"""Config flow: a menu of entry types, MQTT discovery of Pyaiot nodes, and the options flow."""
+"""Config flow: a menu of entry types, MQTT discovery of Pyaiot nodes, thermostat zones, options."""
 
 import json
 from typing import Any, override
@@ -9,23 +9,34 @@ from homeassistant.config_entries import (
     ConfigFlowResult,
     OptionsFlowWithReload,
 )
+from homeassistant.const import CONF_NAME
 from homeassistant.core import callback
-from homeassistant.helpers.selector import (
-    NumberSelector,
-    NumberSelectorConfig,
-    NumberSelectorMode,
-)
+from homeassistant.helpers.selector import NumberSelector, NumberSelectorConfig, NumberSelectorMode
 from homeassistant.helpers.service_info.mqtt import MqttServiceInfo
 import probatio as vol
 
 from .const import (
+    CONF_ALGORITHM,
+    CONF_ALGORITHM_PARAMS,
     CONF_ENTRY_TYPE,
     CONF_NODE_TIMEOUT,
+    CONF_SENSORS,
+    CONF_WEIGHTS,
     DEFAULT_NODE_TIMEOUT,
     DOMAIN,
     MAX_NODE_TIMEOUT,
     MIN_NODE_TIMEOUT,
     EntryType,
+)
+from .flow_schemas import (
+    algorithm_schema,
+    entry_data,
+    equipment_errors,
+    equipment_schema,
+    settings_error,
+    tuning_defaults,
+    tuning_schema,
+    weights_schema,
 )
 
 MQTT_DOMAIN = "mqtt"
@@ -36,6 +47,12 @@ class PyIoTConfigFlow(ConfigFlow, domain=DOMAIN):
 
     VERSION = 1
 
+    def __init__(self) -> None:
+        """Start with nothing entered."""
+        self._equipment: dict[str, Any] = {}
+        self._data: dict[str, Any] = {}
+        self._options: dict[str, Any] = {}
+
     @staticmethod
     @callback
     @override
@@ -44,7 +61,11 @@ class PyIoTConfigFlow(ConfigFlow, domain=DOMAIN):
 
     @override
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        return self.async_show_menu(step_id="user", menu_options=[EntryType.PYAIOT_MQTT.value])
+        return self.async_show_menu(
+            step_id="user", menu_options=[entry_type.value for entry_type in EntryType]
+        )
+
+    # --- Pyaiot MQTT ---------------------------------------------------------------------------
 
     async def async_step_pyaiot_mqtt(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """One entry serves every Pyaiot node on HA's MQTT broker."""
@@ -85,12 +106,112 @@ class PyIoTConfigFlow(ConfigFlow, domain=DOMAIN):
             options={CONF_NODE_TIMEOUT: DEFAULT_NODE_TIMEOUT},
         )
 
+    # --- Thermostat ----------------------------------------------------------------------------
+
+    async def async_step_thermostat(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Name, relays and temperature sensors of a new zone."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            self._async_abort_entries_match({CONF_NAME: user_input[CONF_NAME]})
+            if not (errors := equipment_errors(user_input)):
+                self._equipment = user_input
+                return await self.async_step_thermostat_weights()
+        return self.async_show_form(
+            step_id="thermostat",
+            data_schema=self.add_suggested_values_to_schema(equipment_schema(), user_input or {}),
+            errors=errors,
+        )
+
+    async def async_step_thermostat_weights(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """How much each sensor counts."""
+        if user_input is not None:
+            self._data = entry_data(self._equipment, user_input)
+            return await self.async_step_thermostat_tuning()
+        return self.async_show_form(
+            step_id="thermostat_weights",
+            data_schema=weights_schema(self._equipment[CONF_SENSORS], {}),
+        )
+
+    async def async_step_thermostat_tuning(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Algorithm, fail-safe, protection limits and presets."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            if (error := settings_error(self._data, user_input)) is None:
+                self._options = user_input
+                return await self.async_step_thermostat_algorithm()
+            errors["base"] = error
+        return self.async_show_form(
+            step_id="thermostat_tuning",
+            data_schema=self.add_suggested_values_to_schema(
+                tuning_schema(), user_input or tuning_defaults({})
+            ),
+            errors=errors,
+        )
+
+    async def async_step_thermostat_algorithm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Parameters of the chosen decision algorithm."""
+        if user_input is None:
+            return self.async_show_form(
+                step_id="thermostat_algorithm",
+                data_schema=algorithm_schema(self._options[CONF_ALGORITHM]),
+                description_placeholders={"algorithm": self._options[CONF_ALGORITHM]},
+            )
+        return self.async_create_entry(
+            title=self._data[CONF_NAME],
+            data={CONF_ENTRY_TYPE: EntryType.THERMOSTAT.value, **self._data},
+            options={**self._options, CONF_ALGORITHM_PARAMS: user_input},
+        )
+
+    # --- Reconfigure ---------------------------------------------------------------------------
+
+    async def async_step_reconfigure(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Change a zone's name, relays and sensors (the Pyaiot entry has nothing to reconfigure)."""
+        entry = self._get_reconfigure_entry()
+        if entry.data[CONF_ENTRY_TYPE] != EntryType.THERMOSTAT:
+            return self.async_abort(reason="nothing_to_reconfigure")
+        errors: dict[str, str] = {}
+        if user_input is not None and not (errors := equipment_errors(user_input)):
+            self._equipment = user_input
+            return await self.async_step_reconfigure_weights()
+        return self.async_show_form(
+            step_id="reconfigure",
+            data_schema=self.add_suggested_values_to_schema(
+                equipment_schema(), user_input or dict(entry.data)
+            ),
+            errors=errors,
+        )
+
+    async def async_step_reconfigure_weights(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Weights of the zone's sensors, keeping the known ones."""
+        entry = self._get_reconfigure_entry()
+        if user_input is not None:
+            data = {CONF_ENTRY_TYPE: EntryType.THERMOSTAT.value, **entry_data(self._equipment, user_input)}
+            return self.async_update_reload_and_abort(entry, title=data[CONF_NAME], data=data)
+        return self.async_show_form(
+            step_id="reconfigure_weights",
+            data_schema=weights_schema(self._equipment[CONF_SENSORS], entry.data.get(CONF_WEIGHTS, {})),
+        )
+
 
 class PyIoTOptionsFlow(OptionsFlowWithReload):
     """Tune an entry; the entry reloads with the new options."""
 
+    def __init__(self) -> None:
+        """Start with nothing entered."""
+        self._options: dict[str, Any] = {}
+
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Show and store the options."""
+        """The Pyaiot node timeout, or the first tuning step of a zone."""
+        if self.config_entry.data[CONF_ENTRY_TYPE] == EntryType.THERMOSTAT:
+            return await self.async_step_thermostat_tuning()
         if user_input is not None:
             return self.async_create_entry(data={CONF_NODE_TIMEOUT: int(user_input[CONF_NODE_TIMEOUT])})
         schema = vol.Schema(
@@ -110,6 +231,40 @@ class PyIoTOptionsFlow(OptionsFlowWithReload):
             step_id="init",
             data_schema=self.add_suggested_values_to_schema(schema, self.config_entry.options),
         )
+
+    async def async_step_thermostat_tuning(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Algorithm, fail-safe, protection limits and presets of a zone."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            if (error := settings_error(dict(self.config_entry.data), user_input)) is None:
+                self._options = user_input
+                return await self.async_step_thermostat_algorithm()
+            errors["base"] = error
+        suggested = user_input or tuning_defaults(dict(self.config_entry.options))
+        return self.async_show_form(
+            step_id="thermostat_tuning",
+            data_schema=self.add_suggested_values_to_schema(tuning_schema(), suggested),
+            errors=errors,
+        )
+
+    async def async_step_thermostat_algorithm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Parameters of the chosen decision algorithm (current values kept when it did not change)."""
+        algorithm = self._options[CONF_ALGORITHM]
+        if user_input is None:
+            current = self.config_entry.options
+            same = current.get(CONF_ALGORITHM) == algorithm
+            return self.async_show_form(
+                step_id="thermostat_algorithm",
+                data_schema=self.add_suggested_values_to_schema(
+                    algorithm_schema(algorithm), current.get(CONF_ALGORITHM_PARAMS, {}) if same else {}
+                ),
+                description_placeholders={"algorithm": algorithm},
+            )
+        return self.async_create_entry(data={**self._options, CONF_ALGORITHM_PARAMS: user_input})
 
 
 def _pyaiot_node_id(payload: str | bytes | bytearray) -> str | None:

@@ -360,3 +360,16 @@ def test_outdoor_reading_is_validated_like_any_sensor():
     )
     assert out.outdoor_temperature is None
     assert datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def test_equipment_limits_win_over_the_interlock():
+    # Both sides were switched on by hand and are each within their minimum on time: the guards keep
+    # both on rather than cut a compressor short; the engine itself never asks for both.
+    ctl = controller()
+    for relay in ("heater", "cooler"):
+        ctl.guard(relay).record(at(-10), is_on=False)
+        ctl.guard(relay).record(at(-1), is_on=True)
+    out = step(ctl, 0, 18.0, relays={"heater": True, "cooler": True})
+    assert out.commands == {}
+    assert out.relays["heater"].on
+    assert out.relays["cooler"].reason is GuardReason.MIN_ON

@@ -331,3 +331,23 @@ def test_next_change_beyond_the_look_ahead_is_none():
     )
     # The open segment is answered again from the cache, and keeps moving with the look-ahead.
     assert schedule.evaluate(MONDAY + timedelta(days=1)).next_change is None
+
+
+def test_lookahead_property():
+    assert HOME.lookahead == timedelta(days=31)
+
+
+def test_chunk_boundaries_with_a_change_exactly_there():
+    # Cache chunks start on Thursdays 00:00 UTC (01:00 in Paris in winter): a block starting exactly
+    # there must not be merged into the previous segment, whichever way the cache grows.
+    thursday = datetime(2026, 1, 8, 0, tzinfo=UTC)
+    assert thursday.timestamp() % (7 * 86400) == 0
+    rule = block("thu", time(1), time(2), 21, days={3})
+    for order in (1, -1):
+        schedule = plan(rule)
+        moments = [thursday + timedelta(hours=h) for h in range(-24 * 8, 24 * 8, 3)][::order]
+        for moment in moments:
+            schedule.evaluate(moment)
+        assert schedule.evaluate(thursday - timedelta(seconds=1)).rule_id is None
+        assert schedule.evaluate(thursday).rule_id == "thu"
+        assert schedule.evaluate(thursday - timedelta(seconds=1)).next_change == thursday

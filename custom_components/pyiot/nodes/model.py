@@ -54,8 +54,9 @@ class PointSpec:
         data: dict[str, Any] = {"key": self.key, "kind": self.kind.value}
         for name in _OPTIONAL_FIELDS:
             value = getattr(self, name)
-            if value not in (None, False, ()):
-                data[name] = list(value) if isinstance(value, tuple) else value
+            if value is None or value is False or value == ():
+                continue
+            data[name] = list(value) if isinstance(value, tuple) else value
         if not self.enabled_by_default:
             data["enabled_by_default"] = False
         return data

@@ -123,7 +123,7 @@ def aggregate(
             value, contributions = math.fsum(shares[s] * accepted[s] for s in accepted), shares
         case AggregateMethod.MEDIAN:
             value, contributions = _weighted_median(accepted, shares)
-        case AggregateMethod.MIN | AggregateMethod.MAX:
+        case _:  # min or max
             pick = min if method is AggregateMethod.MIN else max
             value = pick(accepted.values())
             winners = [sensor for sensor, reading in accepted.items() if reading == value]

@@ -11,7 +11,8 @@ relay change, mode/preset change and at the latest at `ControlOutput.next_step`.
 3. the algorithm turns temperature and target into a demand; every heater follows the heating demand
    and every cooler the cooling demand, each through its own `RelayGuard`. Nothing bypasses the guards,
    not even the fail-safe: equipment held on by its minimum on time stays on until that has passed.
-   Heaters and coolers are never on together: a side waits while the other is held on;
+   The algorithms never ask for heating and cooling together, and a side waits (interlock) while the
+   other is still held on; only equipment switched on by hand on both sides can be held on together;
 4. commands are produced only for relays whose state must change, re-sent per `RetryPolicy`.
 """
 

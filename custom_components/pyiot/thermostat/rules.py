@@ -284,6 +284,8 @@ def _rule_from_dict(data: Any) -> Rule:
     if not isinstance(data, dict):
         raise ScheduleError("invalid_data", {"reason": f"rule {data!r}"})
     kind = data.get("kind")
+    if kind not in {"recurring", "cron", "dated", "override"}:
+        raise ScheduleError("invalid_data", {"reason": f"rule kind {kind!r}"})
     common: dict[str, Any] = {
         "rule_id": data.get("id"),
         "name": data.get("name", ""),
@@ -306,13 +308,12 @@ def _rule_from_dict(data: Any) -> Rule:
                 start=parse_moment(_text(data.get("start"))),
                 end=parse_moment(_text(data.get("end"))),
             )
-        case "override":
+        case _:
             return OverrideRule(
                 **common,
                 start=datetime.fromisoformat(_text(data.get("start"))),
                 end=datetime.fromisoformat(_text(data.get("end"))),
             )
-    raise ScheduleError("invalid_data", {"reason": f"rule kind {kind!r}"})
 
 
 def _text(value: Any) -> str:

@@ -1,7 +1,8 @@
 """The resolved schedule: contiguous segments, each won by one rule (or the default), built lazily.
 
 Segments are computed in whole chunks of `CHUNK` seconds by a sweep over every occurrence that
-intersects the chunk, and cached; lookups bisect the segment starts. A segment's winner depends only
+intersects the chunk, and cached; lookups bisect the segment starts. The cache spans at most about
+three years; a request beyond that starts a new cache around it. A segment's winner depends only
 on the occurrences containing it, so chunks join seamlessly; equal neighbours are merged.
 """
 
@@ -15,7 +16,6 @@ from .rules import Rule
 
 CHUNK = 7 * 86400.0
 _MAX_SPAN = 3 * 366 * 86400.0
-_RESET_GAP = 8 * CHUNK
 
 DEFAULT = -1
 """Winner index of segments where no rule is active."""
@@ -80,12 +80,7 @@ class Timeline:
         """Cover [start, end]; return True if segment indexes shifted or the cache was rebuilt."""
         low = math.floor(start / CHUNK) * CHUNK
         high = max(math.ceil(end / CHUNK) * CHUNK, low + CHUNK)
-        if (
-            not self.bounds
-            or low < self.start - _RESET_GAP
-            or high > self.end + _RESET_GAP
-            or max(high, self.end) - min(low, self.start) > _MAX_SPAN
-        ):
+        if not self.bounds or max(high, self.end) - min(low, self.start) > _MAX_SPAN:
             self.bounds, self.winners = sweep(self.rules, self.zone, low, high)
             return True
         shifted = False
