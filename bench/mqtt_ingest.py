@@ -332,9 +332,7 @@ class IngestContext:
     vol: Volumes
     profile_dir: Path | None = None
     pyiot_entry_added: bool = False
-    results: dict[str, Series] = field(
-        default_factory=lambda: {kind: Series() for kind in RUN_KINDS}
-    )
+    results: dict[str, Series] = field(default_factory=lambda: {kind: Series() for kind in RUN_KINDS})
 
     def profile_path(self, kind: str, first_index: int) -> Path | None:
         """Where to write the cProfile statistics of a run, if profiling."""

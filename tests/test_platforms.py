@@ -11,13 +11,13 @@ from typing import Any
 from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
-from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers import device_registry as dr, entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.pyiot.const import DOMAIN
 from custom_components.pyiot.hub import NodeHub
-from custom_components.pyiot.nodes import NodeInfo, WriteError
+from custom_components.pyiot.nodes import NodeInfo, PointKind, PointSpec, WriteError
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -144,8 +144,6 @@ async def test_events_fire_on_every_value(hass: HomeAssistant, hub: NodeHub) -> 
 async def test_node_info_refresh_updates_device(hass: HomeAssistant, hub: NodeHub) -> None:
     hub.node_seen(NodeInfo(node_id="kit", name="Kit v2", sw_version="2.0"))
     await hass.async_block_till_done()
-    from homeassistant.helpers import device_registry as dr
-
     device = dr.async_get(hass).async_get_device_by_identifier(
         (DOMAIN, "pyaiot_mqtt:kit"), hub.entry.entry_id
     )
@@ -164,7 +162,5 @@ async def test_listener_calls_for_unknown_nodes_are_ignored(hass: HomeAssistant,
 
 
 def test_point_spec_round_trip_keeps_zero_values() -> None:
-    from custom_components.pyiot.nodes import PointKind, PointSpec
-
     spec = PointSpec(key="level", kind=PointKind.NUMBER, minimum=0, maximum=10, step=1, suggested_precision=0)
     assert PointSpec.from_dict(spec.as_dict()) == spec

@@ -13,12 +13,10 @@ from homeassistant.components.climate.const import (
 )
 from homeassistant.const import ATTR_TEMPERATURE, UnitOfTemperature
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.restore_state import RestoreEntity
 
 from .adapters.thermostat import ThermostatZone
-from .const import DOMAIN
 from .entity import ThermostatEntity
 from .models import PyIoTConfigEntry
 from .thermostat import HvacMode, Target
@@ -157,6 +155,7 @@ class PyIoTClimate(ThermostatEntity, ClimateEntity, RestoreEntity):
         if (mode := kwargs.get("hvac_mode")) is not None:
             self.zone.hvac_mode = HvacMode(HVACMode(mode).value)
         current = self._target
+        # HA's action schema gives either a temperature or both ends of a range.
         low, high = kwargs.get(ATTR_TARGET_TEMP_LOW), kwargs.get(ATTR_TARGET_TEMP_HIGH)
         if (temperature := kwargs.get(ATTR_TEMPERATURE)) is not None:
             if self.zone.hvac_mode is HvacMode.COOL or not self.zone.controller.heaters:
@@ -166,6 +165,4 @@ class PyIoTClimate(ThermostatEntity, ClimateEntity, RestoreEntity):
             if low is not None and high is not None and low > high:
                 # One setpoint moved past the other: the other follows.
                 low, high = (temperature, temperature)
-        elif low is None or high is None:
-            raise ServiceValidationError(translation_domain=DOMAIN, translation_key="missing_temperature")
         self.zone.async_set_manual_target(Target(heat=low, cool=high))

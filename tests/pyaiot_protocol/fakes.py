@@ -118,5 +118,5 @@ class FakeLink:
 async def eventually(condition: Callable[[], bool], limit: float = 10.0) -> None:
     """Poll `condition` until it holds, for state nothing signals."""
     async with asyncio.timeout(limit):
-        while not condition():  # noqa: ASYNC110 - nothing to wait on
+        while not condition():
             await asyncio.sleep(0.01)

@@ -2,16 +2,15 @@
 
 from typing import Any
 
-import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry, mock_restore_cache
-from syrupy.assertion import SnapshotAssertion
-
 from homeassistant.components.climate import HVACAction, HVACMode
 from homeassistant.const import STATE_OFF, STATE_ON
 from homeassistant.core import HomeAssistant, State
 from homeassistant.exceptions import ServiceValidationError
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry, mock_restore_cache
+from syrupy.assertion import SnapshotAssertion
 
-from tests.thermostat_ha.conftest import set_temperature
+from tests.thermostat_ha.conftest import NO_PROTECTION, ZONE_DATA, set_temperature
 
 CLIMATE = "climate.living_room"
 DECISION = "sensor.living_room_decision"
@@ -124,3 +123,47 @@ async def test_minimum_on_time_holds(
     decision = hass.states.get(DECISION)
     assert decision.state == "holding_min_on"
     assert decision.attributes["explanation"].startswith("holding on: minimum on time, ")
+
+
+async def test_heat_cool_zone(hass: HomeAssistant, equipment: None) -> None:
+    entry = MockConfigEntry(
+        domain="pyiot",
+        title="Living room",
+        data={**ZONE_DATA, "coolers": ["input_boolean.cooler"]},
+        options={"protection": dict(NO_PROTECTION), "default_temperature": 20.0},
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    state = hass.states.get(CLIMATE)
+    assert state.attributes["hvac_modes"] == ["off", "heat", "cool", "heat_cool"]
+
+    await hass.services.async_call(
+        "climate", "set_hvac_mode", {"entity_id": CLIMATE, "hvac_mode": "heat_cool"}, blocking=True
+    )
+    state = hass.states.get(CLIMATE)
+    assert (state.attributes["target_temp_low"], state.attributes["target_temp_high"]) == (20.0, 23.0)
+    assert state.attributes["temperature"] is None
+    assert hass.states.get(HEATER).state == STATE_ON
+
+    await hass.services.async_call(
+        "climate",
+        "set_temperature",
+        {"entity_id": CLIMATE, "target_temp_low": 17.0, "target_temp_high": 18.0},
+        blocking=True,
+    )
+    await hass.async_block_till_done()
+    assert hass.states.get("input_boolean.cooler").state == STATE_ON
+    assert hass.states.get(HEATER).state == STATE_OFF
+    assert hass.states.get(CLIMATE).attributes["hvac_action"] == HVACAction.COOLING
+
+    # In cool mode one temperature is the cooling setpoint; moving it below the heating one moves both.
+    await hass.services.async_call(
+        "climate",
+        "set_temperature",
+        {"entity_id": CLIMATE, "temperature": 16.0, "hvac_mode": "cool"},
+        blocking=True,
+    )
+    state = hass.states.get(CLIMATE)
+    assert (state.state, state.attributes["temperature"]) == ("cool", 16.0)
+    assert await hass.config_entries.async_unload(entry.entry_id)

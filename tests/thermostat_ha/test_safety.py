@@ -4,6 +4,9 @@ from datetime import timedelta
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
+from homeassistant.const import STATE_OFF, STATE_ON
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import issue_registry as ir
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -15,10 +18,6 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.pyiot.const import DOMAIN, EVENT_THERMOSTAT_FAIL_SAFE
-from homeassistant.const import STATE_OFF, STATE_ON
-from homeassistant.core import HomeAssistant
-from homeassistant.helpers import issue_registry as ir
-
 from tests.thermostat_ha.conftest import NO_PROTECTION, ZONE_DATA, set_temperature
 
 CLIMATE = "climate.living_room"

@@ -4,14 +4,13 @@ from datetime import timedelta
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
-import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
-
-from custom_components.pyiot.const import DOMAIN
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.util import dt as dt_util
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
+from custom_components.pyiot.const import DOMAIN
 from tests.thermostat_ha.conftest import NO_PROTECTION
 
 CLIMATE = "climate.living_room"
@@ -70,8 +69,6 @@ async def test_recurring_rule_sets_target_and_explains(
     assert hass.states.get(CLIMATE).attributes["next_change"] == "2026-11-18T05:30:00+00:00"
 
     freezer.tick(timedelta(minutes=31))
-    from pytest_homeassistant_custom_component.common import async_fire_time_changed
-
     async_fire_time_changed(hass)
     await hass.async_block_till_done()
     state = hass.states.get(CLIMATE)

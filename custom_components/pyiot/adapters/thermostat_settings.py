@@ -37,6 +37,8 @@ from ..thermostat import (
     create_algorithm,
 )
 
+HEAT_COOL_SPAN = 3.0
+
 DEFAULT_OPTIONS: dict[str, Any] = {
     CONF_ALGORITHM: "hysteresis",
     CONF_ALGORITHM_PARAMS: {},
@@ -80,9 +82,11 @@ class ThermostatSettings:
 
     @property
     def default_target(self) -> Target:
-        """The target when no rule applies."""
+        """The target when no rule applies; a zone with heaters and coolers gets a range up to +3 °C."""
         temperature = float(self.options[CONF_DEFAULT_TEMPERATURE])
-        return Target(heat=temperature if self.heaters else None, cool=None if self.heaters else temperature)
+        if self.heaters and self.coolers:
+            return Target(heat=temperature, cool=temperature + HEAT_COOL_SPAN)
+        return Target(heat=temperature) if self.heaters else Target(cool=temperature)
 
     def algorithm(self) -> DecisionAlgorithm:
         """A new instance of the chosen decision algorithm."""
