@@ -4,7 +4,8 @@ What `homeassistant.bootstrap.async_from_config_dict` does, minus the default in
 recorder, ...): the core, the registries loaded from the config dir's `.storage`, the core config, then
 `hass.async_start()`. The recorder is never set up. Custom integrations come from
 `<config_dir>/custom_components` (a symlink to the repository's `custom_components/pyiot`) or from the
-repository root on `sys.path`, which is the same code.
+repository root on `sys.path`, which is the same code. `PYIOT_BENCH_ROOT=<dir>` benchmarks the
+`<dir>/custom_components/pyiot` of a scratch copy instead (it comes first on `sys.path`).
 
 Each instance runs in its own event loop built like `homeassistant.runner` builds HA's (`run_hass`), as a
 stopped HA cannot share its loop with the next one.
@@ -13,6 +14,7 @@ stopped HA cannot share its loop with the next one.
 import asyncio
 from collections.abc import Awaitable, Callable
 import logging
+import os
 from pathlib import Path
 import time
 from types import MappingProxyType
@@ -29,6 +31,8 @@ from homeassistant.setup import async_setup_component
 from tests.support.mosquitto import free_port
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+INTEGRATION_ROOT = Path(os.environ.get("PYIOT_BENCH_ROOT") or REPO_ROOT).resolve()
+"""Directory holding the `custom_components/pyiot` under test: the repository, or a scratch copy."""
 PYIOT_ENTRY_ID = "01BENCHPYIOTENTRY"
 PYIOT_ENTITY_PLATFORMS = (
     "binary_sensor",
@@ -66,7 +70,7 @@ def make_config_dir(path: Path) -> Path:
     (path / "configuration.yaml").write_text("homeassistant:\n  name: bench\n", encoding="utf-8")
     link = path / "custom_components" / "pyiot"
     if not link.exists():
-        link.symlink_to(REPO_ROOT / "custom_components" / "pyiot", target_is_directory=True)
+        link.symlink_to(INTEGRATION_ROOT / "custom_components" / "pyiot", target_is_directory=True)
     return path
 
 
@@ -158,9 +162,17 @@ async def wait_mqtt_connected(hass: HomeAssistant, timeout: float = 20.0) -> Non
     raise RuntimeError("Home Assistant's MQTT client did not connect to the broker")
 
 
-async def add_mqtt_entry(hass: HomeAssistant, host: str, port: int) -> config_entries.ConfigEntry:
-    """Add HA's MQTT integration on the broker (as its config flow stores it) and wait until connected."""
-    entry = new_entry("mqtt", {"broker": host, "port": port}, title=host, version=2, minor_version=1)
+async def add_mqtt_entry(
+    hass: HomeAssistant, host: str, port: int, protocol: str | None = None
+) -> config_entries.ConfigEntry:
+    """Add HA's MQTT integration on the broker (as its config flow stores it) and wait until connected.
+
+    `protocol` ("3.1.1", "5") is the advanced option of the MQTT entry; None keeps HA's default.
+    """
+    data: dict[str, Any] = {"broker": host, "port": port}
+    if protocol is not None:
+        data["protocol"] = protocol
+    entry = new_entry("mqtt", data, title=host, version=2, minor_version=1)
     await hass.config_entries.async_add(entry)
     await wait_mqtt_connected(hass)
     return entry

@@ -39,9 +39,11 @@ from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 BENCH_DIR = REPO_ROOT / "bench"
-for _path in (str(REPO_ROOT), str(BENCH_DIR)):
-    if _path not in sys.path:
-        sys.path.insert(0, _path)
+INTEGRATION_ROOT = Path(os.environ.get("PYIOT_BENCH_ROOT") or REPO_ROOT).resolve()
+for _path in (str(BENCH_DIR), str(REPO_ROOT), str(INTEGRATION_ROOT)):
+    if _path in sys.path:
+        sys.path.remove(_path)
+    sys.path.insert(0, _path)
 
 import ha_harness  # noqa: E402
 from homeassistant.components import mqtt  # noqa: E402
@@ -80,6 +82,7 @@ class Volumes:
     publisher: str
     restore_nodes: int
     kinds: tuple[str, ...] = tuple(RUN_KINDS)
+    ha_mqtt_protocol: str | None = None
 
     @property
     def entities(self) -> int:
@@ -524,7 +527,7 @@ async def ingest_main(
     """Every ingest run, in one Home Assistant."""
     hass = await ha_harness.start_hass(config_dir)
     try:
-        await ha_harness.add_mqtt_entry(hass, broker.host, broker.port)
+        await ha_harness.add_mqtt_entry(hass, broker.host, broker.port, vol.ha_mqtt_protocol)
         ctx = IngestContext(hass, broker, vol, profile_dir)
         kinds = [kind for kind in RUNNERS if kind in vol.kinds]
         for rep in range(vol.reps):
@@ -821,6 +824,11 @@ def parse_args(argv: Sequence[str] | None) -> tuple[Volumes, argparse.Namespace]
         default=",".join(RUN_KINDS),
         help="ingest runs to do, comma-separated among pyiot,ha_mqtt,raw (default: all; ratios need all)",
     )
+    parser.add_argument(
+        "--ha-mqtt-protocol",
+        choices=("3.1.1", "5"),
+        help="protocol option of HA's MQTT entry for the ingest runs (default: not set, HA's default)",
+    )
     parser.add_argument("--skip-ingest", action="store_true")
     parser.add_argument("--skip-restore", action="store_true")
     args = parser.parse_args(argv)
@@ -836,6 +844,7 @@ def parse_args(argv: Sequence[str] | None) -> tuple[Volumes, argparse.Namespace]
         publisher=args.publisher,
         restore_nodes=args.restore_nodes,
         kinds=tuple(kind for kind in args.kinds.split(",") if kind in RUN_KINDS),
+        ha_mqtt_protocol=args.ha_mqtt_protocol,
     )
     return vol, args
 
@@ -854,6 +863,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             f"new value), QoS 0, {vol.reps} reps, publisher={vol.publisher}, mosquitto on port {broker.port}",
             flush=True,
         )
+        print(f"integration under test: {INTEGRATION_ROOT / 'custom_components' / 'pyiot'}", flush=True)
         restore = None
         if not args.skip_restore:
             # First: the first HA instance of a fresh process gives the most meaningful RSS delta.

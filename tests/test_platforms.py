@@ -164,3 +164,18 @@ async def test_listener_calls_for_unknown_nodes_are_ignored(hass: HomeAssistant,
 def test_point_spec_round_trip_keeps_zero_values() -> None:
     spec = PointSpec(key="level", kind=PointKind.NUMBER, minimum=0, maximum=10, step=1, suggested_precision=0)
     assert PointSpec.from_dict(spec.as_dict()) == spec
+
+
+async def test_point_unavailable_keeps_the_node(hass: HomeAssistant, hub: NodeHub) -> None:
+    hub.node_seen(NodeInfo(node_id="kit"))
+    hub.value_received("kit", "setpoint", 21.0)
+    await hass.async_block_till_done()
+    hub.point_unavailable("kit", "setpoint")
+    hub.point_unavailable("kit", "setpoint")
+    hub.point_unavailable("kit", "unknown-point")
+    await hass.async_block_till_done()
+    assert hass.states.get(entity(hass, "number", "setpoint")).state == STATE_UNAVAILABLE
+    assert hass.states.get(entity(hass, "select", "mode")).state == STATE_UNKNOWN, "other points stay"
+    hub.value_received("kit", "setpoint", 21.0)  # the same value again makes it available
+    await hass.async_block_till_done()
+    assert hass.states.get(entity(hass, "number", "setpoint")).state == "21.0"

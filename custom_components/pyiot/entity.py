@@ -56,7 +56,7 @@ class PyIoTPointEntity(Entity):
     @property
     @override
     def available(self) -> bool:
-        return self.hub.is_available(self.node_id)
+        return self.hub.is_available(self.node_id, self.point.key)
 
     @override
     async def async_added_to_hass(self) -> None:

@@ -32,6 +32,7 @@ class NodeState:
     info: NodeInfo
     points: dict[str, PointSpec] = field(default_factory=dict)
     values: dict[str, Any] = field(default_factory=dict)
+    unavailable_points: set[str] = field(default_factory=set)
     available: bool = False
 
 
@@ -150,6 +151,16 @@ class NodeHub:
         if (state := self.nodes.get(node_id)) is not None:
             self._set_available(node_id, state, available=False)
 
+    @callback
+    def point_unavailable(self, node_id: str, key: str) -> None:
+        """One point has no usable value; its entity is unavailable until the next value."""
+        state = self.nodes.get(node_id)
+        if state is None or key not in state.points or key in state.unavailable_points:
+            return
+        state.unavailable_points.add(key)
+        if (listener := self._point_listeners.get((node_id, key))) is not None:
+            listener()
+
     # --- entities ------------------------------------------------------------------------------
 
     @callback
@@ -234,10 +245,10 @@ class NodeHub:
                 translation_placeholders={"node": self.node_name(node_id), "error": str(err)},
             ) from err
 
-    def is_available(self, node_id: str) -> bool:
-        """Whether the node is online."""
+    def is_available(self, node_id: str, key: str | None = None) -> bool:
+        """Whether the node is online (and, with `key`, that point has a usable value)."""
         state = self.nodes.get(node_id)
-        return state is not None and state.available
+        return state is not None and state.available and (key is None or key not in state.unavailable_points)
 
     def node_name(self, node_id: str) -> str:
         """The name to show for a node."""

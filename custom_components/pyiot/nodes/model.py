@@ -161,6 +161,12 @@ class NodeListener(Protocol):
     def node_lost(self, node_id: str) -> None:
         """The transport considers the node gone (timeout, disconnect)."""
 
+    def point_unavailable(self, node_id: str, key: str) -> None:
+        """One point has no usable value (stale, unreadable) while the node itself is fine.
+
+        The point becomes available again with its next `value_received`.
+        """
+
 
 class Transport(Protocol):
     """What the hub asks of a transport."""
