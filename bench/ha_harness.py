@@ -55,6 +55,13 @@ def run_hass[T](main: Callable[[], Awaitable[T]]) -> T:
         return loop.run_until_complete(main())
     finally:
         try:
+            # As `homeassistant.runner.run` does at exit: cancel what is still pending (tasks that
+            # integrations did not hand to HA, e.g. PyIoT's `gateway/check` loop when HA stops).
+            pending = asyncio.all_tasks(loop)
+            for task in pending:
+                task.cancel("Benchmark Home Assistant instance closed")
+            if pending:
+                loop.run_until_complete(asyncio.wait(pending, timeout=10))
             loop.run_until_complete(loop.shutdown_asyncgens())
             loop.run_until_complete(loop.shutdown_default_executor())
         finally:

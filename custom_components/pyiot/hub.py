@@ -135,6 +135,8 @@ class NodeHub:
             return
         if not state.available:
             self._set_available(node_id, state, available=True)
+        elif key in state.unavailable_points:
+            state.unavailable_points.discard(key)
         elif (
             key in state.values
             and state.values[key] == value
