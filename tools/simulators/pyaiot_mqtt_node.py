@@ -60,7 +60,8 @@ class SimulatedNode:
     def __init__(self, node_id: str = DEFAULT_NODE_ID, *, rng: random.Random | None = None) -> None:
         """Create a node with the LED off and plausible first readings."""
         self.node_id = node_id
-        self.name = "MQTT test node"
+        # Upstream's single test node is "MQTT test node"; with several, the id tells them apart.
+        self.name = "MQTT test node" if node_id == DEFAULT_NODE_ID else f"MQTT test node {node_id}"
         self.os = "riot"
         self.board = "native"
         self.led = False
