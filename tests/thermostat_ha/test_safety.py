@@ -163,3 +163,60 @@ async def test_remove_zone_deletes_storage(
     await hass.config_entries.async_remove(zone.entry_id)
     await hass.async_block_till_done()
     assert "pyiot.thermostat.01ZONE" not in hass_storage
+
+
+@pytest.mark.parametrize("bad", ["unknown", "unavailable", "NaN", "1e9", "warm", "inf"])
+async def test_absurd_sensor_states_are_dropped(hass: HomeAssistant, zone: MockConfigEntry, bad: str) -> None:
+    hass.states.async_set("sensor.bedroom_temperature", bad, {"device_class": "temperature"})
+    await hass.async_block_till_done()
+    state = hass.states.get(CLIMATE)
+    assert state.attributes["current_temperature"] == 19.0, "the office sensor alone"
+    assert state.attributes["sensors"] == {"sensor.office_temperature": 1.0}
+    assert "sensor.bedroom_temperature" in state.attributes["dropped_sensors"]
+
+
+async def test_heater_that_disappears(hass: HomeAssistant, zone: MockConfigEntry) -> None:
+    assert hass.states.get(HEATER).state == STATE_ON
+    hass.states.async_remove(HEATER)
+    await set_temperature(hass, "office", 17.0)
+    assert hass.states.get(CLIMATE).attributes["hvac_action"] == "idle", "no relay to drive"
+    hass.states.async_set(HEATER, STATE_OFF)
+    await hass.async_block_till_done()
+    assert hass.states.get(HEATER).state == STATE_ON, "driven again once it is back"
+
+
+async def test_expired_override_is_not_resurrected(
+    hass: HomeAssistant, equipment: None, zone_entry: MockConfigEntry, hass_storage: dict[str, Any]
+) -> None:
+    hass_storage["pyiot.thermostat.01ZONE"] = {
+        "version": 1,
+        "minor_version": 1,
+        "key": "pyiot.thermostat.01ZONE",
+        "data": {
+            "schedule": {
+                "version": 1,
+                "time_zone": "UTC",
+                "default": {"heat": 20.0, "cool": None},
+                "sensors": {"sensor.office_temperature": 1.0},
+                "limits": {"minimum": 5.0, "maximum": 35.0},
+                "lookahead": 2678400.0,
+                "rules": [
+                    {
+                        "kind": "override",
+                        "id": "override",
+                        "name": "",
+                        "target": {"heat": 25.0, "cool": None},
+                        "sensors": None,
+                        "start": "2020-01-01T00:00:00+00:00",
+                        "end": "2020-01-01T02:00:00+00:00",
+                    }
+                ],
+            }
+        },
+    }
+    assert await hass.config_entries.async_setup(zone_entry.entry_id)
+    await hass.async_block_till_done()
+    state = hass.states.get(CLIMATE)
+    assert (state.attributes["temperature"], state.attributes["active_rule"]) == (20.0, None)
+    assert await hass.config_entries.async_unload(zone_entry.entry_id)
+    assert hass_storage["pyiot.thermostat.01ZONE"]["data"]["schedule"]["rules"] == []
