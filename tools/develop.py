@@ -490,6 +490,47 @@ def add_pyiot_entry(ha: HomeAssistant) -> None:
         raise SystemExit("could not add the PyIoT entry")
 
 
+DEMO_HEATER = "input_boolean.demo_heater"
+DEMO_TUNING: dict[str, Any] = {
+    "algorithm": "hysteresis",
+    "aggregate_method": "weighted_mean",
+    "default_temperature": 21.0,
+    "stale_minutes": 30,
+    "fail_safe": "off",
+    "frost_duty": 20,
+    "protection": {
+        "min_on_minutes": 1,
+        "min_off_minutes": 1,
+        "max_starts_per_hour": 12,
+        "max_run_minutes": 0,
+    },
+    "presets": {"away": 16, "eco": 18, "comfort": 21, "sleep": 18.5, "boost": 23},
+}
+
+
+def add_demo_thermostat(ha: HomeAssistant, timeout: float) -> None:
+    """Add a thermostat zone on the simulated nodes' temperatures, heating with the demo heater."""
+    if any(entry.get("title") == "Demo zone" for entry in ha.entries(DOMAIN)):
+        say("PyIoT: the demo thermostat zone exists already")
+        return
+    query = "{{ integration_entities('pyiot') | select('match', 'sensor\\..*temperature') | list | tojson }}"
+
+    def sensors() -> list[str] | None:
+        found = list(json.loads(ha.template(query)))
+        return found or None
+
+    temperatures = _wait_until("temperature sensors of the simulated nodes", timeout, sensors)
+    result = ha.flow(
+        DOMAIN,
+        {"next_step_id": "thermostat"},
+        {"name": "Demo zone", "heaters": [DEMO_HEATER], "coolers": [], "sensors": temperatures},
+        dict.fromkeys(temperatures, 1.0),
+        DEMO_TUNING,
+        {"cold_tolerance": 0.3, "hot_tolerance": 0.3},
+    )
+    say(f"PyIoT (thermostat zone on {len(temperatures)} sensors): {_flow_outcome(result)}")
+
+
 def _wait_until[T](what: str, timeout: float, probe: Callable[[], T | None], interval: float = 1.0) -> T:
     deadline = time.monotonic() + timeout
     while True:
@@ -543,6 +584,23 @@ def check(ha: HomeAssistant, timeout: float) -> None:
 
         _wait_until(f"{switch} to be {wanted}", 30, reached, interval=0.25)
         say(f"check: switch.{service} -> {switch} is {wanted}")
+
+    if len(ha.entries(DOMAIN)) > 1:
+        check_zone(ha, timeout, pyiot_entities)
+
+
+def check_zone(ha: HomeAssistant, timeout: float, pyiot_entities: Callable[[], list[str]]) -> None:
+    """The demo thermostat zone shows the aggregate of the simulated temperatures."""
+
+    def zone() -> str | None:
+        for entity_id in pyiot_entities():
+            state = ha.state(entity_id) if entity_id.startswith("climate.") else None
+            if state and state["attributes"].get("current_temperature") is not None:
+                attributes = state["attributes"]
+                return f"{entity_id}: {attributes['current_temperature']} °C, {attributes.get('hvac_action')}"
+        return None
+
+    say(f"check: {_wait_until('the demo thermostat zone to have a temperature', timeout, zone)}")
 
 
 # --- command line -------------------------------------------------------------------------------
@@ -664,6 +722,7 @@ def _provision_with(ha: HomeAssistant, args: argparse.Namespace) -> int:
                 add_mqtt_entry(ha, args.mqtt_port, args.mqtt_protocol)
             if args.pyiot:
                 add_pyiot_entry(ha)
+                add_demo_thermostat(ha, args.timeout)
         except ApiError as err:
             say(f"provisioning failed: {err}")
             return 1
