@@ -59,6 +59,7 @@ async def test_restart_restores_entities_from_storage(
     pyiot_entry: MockConfigEntry,
     device_registry: dr.DeviceRegistry,
     caplog: pytest.LogCaptureFixture,
+    hass_client: ClientSessionGenerator,
 ) -> None:
     assert await hass.config_entries.async_setup(pyiot_entry.entry_id)
     await hass.async_block_till_done()
@@ -72,6 +73,11 @@ async def test_restart_restores_entities_from_storage(
     assert wipy is not None
     assert wipy.connections == {(dr.CONNECTION_NETWORK_MAC, "aa:bb:cc:dd:ee:ff")}
     assert "Skipping stored node broken" in caplog.text
+
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, pyiot_entry)
+    wipy_info = diagnostics["nodes"]["wipy-1"]["info"]
+    assert wipy_info["mac"] == wipy_info["configuration_url"] == "**REDACTED**"
+    assert wipy_info["name"] == "WiPy & MQTT"
 
     node = ScriptedNode(hass, "mqtt-2")
     await node.listen()
