@@ -6,10 +6,12 @@ from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.typing import ConfigType
 
 from .adapters.pyaiot_mqtt import async_create_pyaiot_mqtt
+from .adapters.rpymostat import async_create_rpymostat
 from .adapters.thermostat import ThermostatZone
 from .const import CONF_ENTRY_TYPE, DOMAIN, EntryType
 from .hub import NodeHub
 from .models import PyIoTConfigEntry
+from .nodes import Transport
 from .services import async_setup_services
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
@@ -34,7 +36,7 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: PyIoTConfigEntry) -> bool:
-    """Set up a node hub (Pyaiot MQTT) or a thermostat zone."""
+    """Set up a node hub (Pyaiot MQTT, RPyMostat sensor hosts) or a thermostat zone."""
     if entry.data[CONF_ENTRY_TYPE] == EntryType.THERMOSTAT:
         zone = ThermostatZone(hass, entry)
         await zone.async_load()
@@ -45,7 +47,11 @@ async def async_setup_entry(hass: HomeAssistant, entry: PyIoTConfigEntry) -> boo
 
     hub = NodeHub(hass, entry, EntryType(entry.data[CONF_ENTRY_TYPE]).value)
     await hub.async_load()
-    transport = await async_create_pyaiot_mqtt(hass, hub)
+    transport: Transport
+    if entry.data[CONF_ENTRY_TYPE] == EntryType.RPYMOSTAT:
+        transport = await async_create_rpymostat(hass, hub)
+    else:
+        transport = await async_create_pyaiot_mqtt(hass, hub)
     entry.runtime_data = hub
     await hass.config_entries.async_forward_entry_setups(entry, NODE_PLATFORMS)
     await transport.async_start()

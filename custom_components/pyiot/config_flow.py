@@ -1,4 +1,4 @@
-"""Config flow: a menu of entry types, MQTT discovery of Pyaiot nodes, thermostat zones, options."""
+"""Config flow: a menu of entry types, Pyaiot MQTT discovery, thermostat zones, RPyMostat hosts, options."""
 
 import json
 from typing import Any, override
@@ -9,12 +9,13 @@ from homeassistant.config_entries import (
     ConfigFlowResult,
     OptionsFlowWithReload,
 )
-from homeassistant.const import CONF_NAME
+from homeassistant.const import CONF_NAME, CONF_PORT
 from homeassistant.core import callback
 from homeassistant.helpers.selector import NumberSelector, NumberSelectorConfig, NumberSelectorMode
 from homeassistant.helpers.service_info.mqtt import MqttServiceInfo
 import probatio as vol
 
+from .adapters import rpymostat
 from .const import (
     CONF_ALGORITHM,
     CONF_ALGORITHM_PARAMS,
@@ -29,10 +30,15 @@ from .const import (
     EntryType,
 )
 from .flow_schemas import (
+    RPYMOSTAT_DEFAULTS,
     algorithm_schema,
     entry_data,
     equipment_errors,
     equipment_schema,
+    rpymostat_options,
+    rpymostat_options_schema,
+    rpymostat_port_schema,
+    rpymostat_schema,
     settings_error,
     tuning_defaults,
     tuning_schema,
@@ -168,11 +174,39 @@ class PyIoTConfigFlow(ConfigFlow, domain=DOMAIN):
             options={**self._options, CONF_ALGORITHM_PARAMS: user_input},
         )
 
+    # --- RPyMostat sensor hosts -----------------------------------------------------------------
+
+    async def async_step_rpymostat(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """PyIoT acts as the RPyMostat Engine on a port of this host; one entry per port."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            port = int(user_input[CONF_PORT])
+            await self.async_set_unique_id(rpymostat.unique_id(port))
+            self._abort_if_unique_id_configured()
+            options, errors = rpymostat_options(user_input)
+            if not errors and not await rpymostat.async_port_available(self.hass, port):
+                errors[CONF_PORT] = "port_unavailable"
+            if not errors:
+                return self.async_create_entry(
+                    title=rpymostat.title(port),
+                    data={CONF_ENTRY_TYPE: EntryType.RPYMOSTAT.value, CONF_PORT: port},
+                    options=options,
+                )
+        return self.async_show_form(
+            step_id="rpymostat",
+            data_schema=self.add_suggested_values_to_schema(
+                rpymostat_schema(), user_input or RPYMOSTAT_DEFAULTS
+            ),
+            errors=errors,
+        )
+
     # --- Reconfigure ---------------------------------------------------------------------------
 
     async def async_step_reconfigure(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Change a zone's name, relays and sensors (the Pyaiot entry has nothing to reconfigure)."""
+        """Change a zone's name, relays and sensors, or the RPyMostat port (Pyaiot: nothing to change)."""
         entry = self._get_reconfigure_entry()
+        if entry.data[CONF_ENTRY_TYPE] == EntryType.RPYMOSTAT:
+            return await self.async_step_reconfigure_rpymostat()
         if entry.data[CONF_ENTRY_TYPE] != EntryType.THERMOSTAT:
             return self.async_abort(reason="nothing_to_reconfigure")
         errors: dict[str, str] = {}
@@ -200,6 +234,35 @@ class PyIoTConfigFlow(ConfigFlow, domain=DOMAIN):
             data_schema=weights_schema(self._equipment[CONF_SENSORS], entry.data.get(CONF_WEIGHTS, {})),
         )
 
+    async def async_step_reconfigure_rpymostat(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Move the RPyMostat engine to another port (the hosts' `-p` must follow)."""
+        entry = self._get_reconfigure_entry()
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            port = int(user_input[CONF_PORT])
+            if port == entry.data[CONF_PORT]:
+                return self.async_abort(reason="rpymostat_port_unchanged")
+            await self.async_set_unique_id(rpymostat.unique_id(port))
+            self._abort_if_unique_id_configured()
+            if await rpymostat.async_port_available(self.hass, port):
+                return self.async_update_reload_and_abort(
+                    entry,
+                    unique_id=rpymostat.unique_id(port),
+                    title=rpymostat.title(port),
+                    data_updates={CONF_PORT: port},
+                    reason="rpymostat_reconfigured",
+                )
+            errors[CONF_PORT] = "port_unavailable"
+        return self.async_show_form(
+            step_id="reconfigure_rpymostat",
+            data_schema=self.add_suggested_values_to_schema(
+                rpymostat_port_schema(), user_input or dict(entry.data)
+            ),
+            errors=errors,
+        )
+
 
 class PyIoTOptionsFlow(OptionsFlowWithReload):
     """Tune an entry; the entry reloads with the new options."""
@@ -209,9 +272,11 @@ class PyIoTOptionsFlow(OptionsFlowWithReload):
         self._options: dict[str, Any] = {}
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """The Pyaiot node timeout, or the first tuning step of a zone."""
+        """The Pyaiot node timeout, the first tuning step of a zone, or the RPyMostat security settings."""
         if self.config_entry.data[CONF_ENTRY_TYPE] == EntryType.THERMOSTAT:
             return await self.async_step_thermostat_tuning()
+        if self.config_entry.data[CONF_ENTRY_TYPE] == EntryType.RPYMOSTAT:
+            return await self.async_step_rpymostat()
         if user_input is not None:
             return self.async_create_entry(data={CONF_NODE_TIMEOUT: int(user_input[CONF_NODE_TIMEOUT])})
         schema = vol.Schema(
@@ -265,6 +330,20 @@ class PyIoTOptionsFlow(OptionsFlowWithReload):
                 description_placeholders={"algorithm": algorithm},
             )
         return self.async_create_entry(data={**self._options, CONF_ALGORITHM_PARAMS: user_input})
+
+    async def async_step_rpymostat(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Token, allowed networks, rate limit and DNS-SD advertisement of the RPyMostat engine."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            options, errors = rpymostat_options(user_input)
+            if not errors:
+                return self.async_create_entry(data=options)
+        suggested = user_input or {**RPYMOSTAT_DEFAULTS, **self.config_entry.options}
+        return self.async_show_form(
+            step_id="rpymostat",
+            data_schema=self.add_suggested_values_to_schema(rpymostat_options_schema(), suggested),
+            errors=errors,
+        )
 
 
 def _pyaiot_node_id(payload: str | bytes | bytearray) -> str | None:

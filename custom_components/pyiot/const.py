@@ -13,6 +13,7 @@ class EntryType(StrEnum):
 
     PYAIOT_MQTT = "pyaiot_mqtt"
     THERMOSTAT = "thermostat"
+    RPYMOSTAT = "rpymostat"
 
 
 CONF_ENTRY_TYPE: Final = "entry_type"
@@ -23,6 +24,14 @@ MIN_NODE_TIMEOUT: Final = 30
 MAX_NODE_TIMEOUT: Final = 3600
 
 PYAIOT_CHECK_TOPIC: Final = "node/check"
+
+# RPyMostat sensor hosts entry: the port in data (reconfigure flow), the rest in options (options flow).
+CONF_ALLOWED_NETWORKS: Final = "allowed_networks"
+CONF_RATE_LIMIT: Final = "rate_limit"
+CONF_ADVERTISE: Final = "advertise"
+DEFAULT_RPYMOSTAT_PORT: Final = 8088
+DEFAULT_RATE_LIMIT: Final = 1.0
+MAX_RATE_LIMIT: Final = 100.0
 
 # Thermostat entry: equipment in data (reconfigure flow), tuning in options (options flow).
 CONF_HEATERS: Final = "heaters"

@@ -1,10 +1,11 @@
-"""Forms of the thermostat flows (config, options, reconfigure) and their validation."""
+"""Forms of the thermostat and RPyMostat flows (config, options, reconfigure) and their validation."""
 
 from typing import Any
 
-from homeassistant.const import CONF_NAME
+from homeassistant.const import CONF_NAME, CONF_PORT, CONF_TOKEN
 from homeassistant.data_entry_flow import section
 from homeassistant.helpers.selector import (
+    BooleanSelector,
     EntitySelector,
     EntitySelectorConfig,
     NumberSelector,
@@ -14,13 +15,17 @@ from homeassistant.helpers.selector import (
     SelectSelectorConfig,
     SelectSelectorMode,
     TextSelector,
+    TextSelectorConfig,
+    TextSelectorType,
 )
 import probatio as vol
 
 from .adapters.thermostat_settings import DEFAULT_OPTIONS, ThermostatSettings
 from .const import (
+    CONF_ADVERTISE,
     CONF_AGGREGATE_METHOD,
     CONF_ALGORITHM,
+    CONF_ALLOWED_NETWORKS,
     CONF_COOLERS,
     CONF_DEFAULT_TEMPERATURE,
     CONF_FAIL_SAFE,
@@ -33,11 +38,16 @@ from .const import (
     CONF_OUTDOOR_SENSOR,
     CONF_PRESETS,
     CONF_PROTECTION,
+    CONF_RATE_LIMIT,
     CONF_SENSORS,
     CONF_STALE_MINUTES,
     CONF_WEIGHTS,
+    DEFAULT_RATE_LIMIT,
+    DEFAULT_RPYMOSTAT_PORT,
+    MAX_RATE_LIMIT,
     PRESET_NAMES,
 )
+from .protocols.rpymostat import NetworkListError, format_networks, parse_networks
 from .thermostat import ALGORITHMS, AggregateMethod, FailSafeMode, ScheduleError
 
 RELAY_DOMAINS = ["switch", "input_boolean"]
@@ -169,3 +179,55 @@ def entry_data(equipment: dict[str, Any], weights: dict[str, float]) -> dict[str
         CONF_WEIGHTS: {sensor: float(weight) for sensor, weight in weights.items()},
         CONF_OUTDOOR_SENSOR: equipment.get(CONF_OUTDOOR_SENSOR),
     }
+
+
+# --- RPyMostat sensor hosts ----------------------------------------------------------------------
+
+RPYMOSTAT_DEFAULTS: dict[str, Any] = {
+    CONF_PORT: DEFAULT_RPYMOSTAT_PORT,
+    CONF_RATE_LIMIT: DEFAULT_RATE_LIMIT,
+    CONF_ADVERTISE: True,
+}
+
+
+def rpymostat_port_schema() -> vol.Schema:
+    """The port the engine listens on (the reconfigure form)."""
+    return vol.Schema({vol.Required(CONF_PORT): _number(1, 65535, 1)})
+
+
+def rpymostat_options_schema() -> vol.Schema:
+    """Token, allowed networks, rate limit and DNS-SD advertisement (the options form)."""
+    return vol.Schema(
+        {
+            vol.Optional(CONF_TOKEN): TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD)),
+            vol.Optional(CONF_ALLOWED_NETWORKS): TextSelector(),
+            vol.Required(CONF_RATE_LIMIT): _number(0, MAX_RATE_LIMIT, 0.1, "requests/s"),
+            vol.Required(CONF_ADVERTISE): BooleanSelector(),
+        }
+    )
+
+
+def rpymostat_schema() -> vol.Schema:
+    """Port and options (the form that creates the entry)."""
+    return rpymostat_port_schema().extend(rpymostat_options_schema().schema)
+
+
+def rpymostat_options(user_input: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    """The options of an RPyMostat entry from a form, normalised; and the form's errors by field.
+
+    An empty token means none; empty allowed networks mean the local networks, decided at each start.
+    """
+    errors: dict[str, str] = {}
+    networks = ""
+    try:
+        networks = format_networks(parse_networks(str(user_input.get(CONF_ALLOWED_NETWORKS) or "")))
+    except NetworkListError:
+        errors[CONF_ALLOWED_NETWORKS] = "invalid_networks"
+    options: dict[str, Any] = {
+        CONF_ALLOWED_NETWORKS: networks,
+        CONF_RATE_LIMIT: float(user_input[CONF_RATE_LIMIT]),
+        CONF_ADVERTISE: bool(user_input[CONF_ADVERTISE]),
+    }
+    if token := str(user_input.get(CONF_TOKEN) or "").strip():
+        options[CONF_TOKEN] = token
+    return options, errors

@@ -62,6 +62,9 @@ class ThermostatZone:
         self._cancel_timer: CALLBACK_TYPE | None = None
         self._fail_safe_reported = False
         self._failed_relays: set[str] = set()
+        self._relays = frozenset(self.controller.heaters + self.controller.coolers)
+        self._sensor_ids: tuple[str, ...] = tuple(self.settings.weights)
+        self._update_pending = False
 
     # --- lifecycle -----------------------------------------------------------------------------
 
@@ -112,9 +115,11 @@ class ThermostatZone:
 
     def _watch(self) -> None:
         """Follow the relays, the outdoor sensor and the sensors of the default and of every rule."""
-        watched = {*self.settings.weights, *self.controller.heaters, *self.controller.coolers}
+        sensors = set(self.settings.weights)
         for rule in self.controller.schedule.rules:
-            watched.update(rule.sensors or ())
+            sensors.update(rule.sensors or ())
+        self._sensor_ids = tuple(sorted(sensors))
+        watched = {*sensors, *self.controller.heaters, *self.controller.coolers}
         if self.settings.outdoor_sensor:
             watched.add(self.settings.outdoor_sensor)
         for unsubscribe in self._unsubscribers:
@@ -150,18 +155,28 @@ class ThermostatZone:
 
     @callback
     def _on_state_change(self, event: Event[EventStateChangedData]) -> None:
-        self.async_update()
+        if event.data["entity_id"] not in self._relays:
+            self.async_update()
+        elif not self._update_pending:
+            # A relay following our own command: decide again right after the current dispatch
+            # instead of inside it, so that other listeners of this change are not held up.
+            self._update_pending = True
+            self.hass.loop.call_soon(self._deferred_update)
+
+    @callback
+    def _deferred_update(self) -> None:
+        self._update_pending = False
+        if self._unsubscribers:  # not stopped meanwhile
+            self.async_update()
 
     @callback
     def async_update(self) -> None:
         """Run one control step now and apply its commands."""
         now = dt_util.utcnow()
-        self.controller.schedule = self.controller.schedule.prune(now)
+        if (pruned := self.controller.schedule.prune(now)) is not self.controller.schedule:
+            self.controller.schedule = pruned
         states = self.hass.states
-        readings = {
-            sensor: self._reading(sensor, now)
-            for sensor in {*self.settings.weights, *self.controller.schedule.evaluate(now).sensors}
-        }
+        readings = {sensor: self._reading(sensor, now) for sensor in self._sensor_ids}
         outdoor = self._reading(self.settings.outdoor_sensor, now) if self.settings.outdoor_sensor else None
         relays_actual: dict[str, bool | None] = {}
         for relay in self.controller.heaters + self.controller.coolers:

@@ -5,6 +5,8 @@ relay change, mode/preset change and at the latest at `ControlOutput.next_step`.
 
 1. the schedule gives the target, rule and sensor set; a preset (`preset` not None) replaces the
    scheduled *target* only (sensors still follow the schedule); `preset=None` follows the schedule;
+   with optimum start enabled, the upcoming scheduled setpoint replaces it from its computed start
+   (see `optimum_start`; never under a preset, an override, in fail-safe or in mode off);
 2. the sensors are aggregated; if none is usable the fail-safe takes over (never a held last value):
    `off` switches everything off, `frost_protection` heats a fixed share of each cycle (heat and
    heat_cool modes only);
@@ -13,11 +15,13 @@ relay change, mode/preset change and at the latest at `ControlOutput.next_step`.
    not even the fail-safe: equipment held on by its minimum on time stays on until that has passed.
    The algorithms never ask for heating and cooling together, and a side waits (interlock) while the
    other is still held on; only equipment switched on by hand on both sides can be held on together;
-4. commands are produced only for relays whose state must change, re-sent per `RetryPolicy`.
+4. commands are produced only for relays whose state must change, re-sent per `RetryPolicy`;
+5. the run of each side is followed and, when it ends, measured and offered to the `RateLearner`
+   (see `run_tracker`), whether or not early starts are enabled.
 """
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 import math
@@ -29,8 +33,11 @@ from .decision import IDLE, DecisionAlgorithm, Demand, Side
 from .decision.duty_cycle import DutyCycle
 from .errors import ScheduleError
 from .explanation import Explanation, ExplanationCode
+from .learning import RateEstimate, RateLearner, RunMeasurement, RunOutcome
 from .modes import HvacAction, HvacMode
+from .optimum_start import OptimumStart, OptimumStartConfig, Plan, Preheat
 from .protection import GuardDecision, GuardReason, RelayGuard, RetryPolicy
+from .run_tracker import RunTracker, SideObservation
 from .schedule import ActiveTarget, Schedule
 from .target import Target
 
@@ -96,8 +103,13 @@ class ControlOutput:
     """Everything one step decided, for the climate entity's state and attributes.
 
     `commands` holds only relays to switch now. `relays` has each available relay's guarded decision.
-    `target` is the effective target (preset or schedule); `schedule` is the schedule's own answer.
-    `next_step` is the latest instant at which `step` should be called again (None: on events only).
+    `target` is the effective target (preset, schedule, or the upcoming scheduled setpoint during an
+    early start); `schedule` is the schedule's own answer. `next_step` is the latest instant at which
+    `step` should be called again (None: on events only).
+
+    `preheat` is the early start in force (`active`) or the next one planned within the maximum lead;
+    `rates` the learned (or default) rate of each side that has equipment, at the current indoor and
+    outdoor temperatures; `finished_runs` what became of the runs that ended at this step.
     """
 
     commands: dict[str, bool]
@@ -116,6 +128,14 @@ class ControlOutput:
     fail_safe_active: bool
     explanation: Explanation
     next_step: datetime | None
+    preheat: Preheat | None = None
+    rates: dict[Side, RateEstimate] = field(default_factory=dict)
+    finished_runs: dict[Side, RunOutcome] = field(default_factory=dict)
+
+    @property
+    def preheat_starts_at(self) -> datetime | None:
+        """When the early start began or is planned to begin (None: none within the maximum lead)."""
+        return self.preheat.starts_at if self.preheat is not None else None
 
     @property
     def rule_id(self) -> str | None:
@@ -153,6 +173,7 @@ class _Step:
     target: Target
     preset: str | None
     active: ActiveTarget
+    preheat: Preheat | None
 
 
 class ThermostatController:
@@ -169,8 +190,13 @@ class ThermostatController:
         fail_safe: FailSafeConfig | None = None,
         presets: Mapping[str, Target] | None = None,
         retry_policy: Callable[[], RetryPolicy] = RetryPolicy,
+        optimum_start: OptimumStartConfig | None = None,
+        learner: RateLearner | None = None,
     ) -> None:
-        """Relay ids must be unique across heaters and coolers; presets must respect the schedule limits."""
+        """Relay ids must be unique across heaters and coolers; presets must respect the schedule limits.
+
+        `optimum_start` defaults to early starts disabled (learning on); `learner` to an empty one.
+        """
         heaters, coolers = dict(heaters or {}), dict(coolers or {})
         if shared := set(heaters) & set(coolers):
             raise ScheduleError("invalid_setting", {"setting": "relays", "value": sorted(shared)})
@@ -188,6 +214,14 @@ class ThermostatController:
         self._frost = DutyCycle(self._fail_safe.cycle)
         self._schedule = schedule
         self._presets = self._checked_presets(presets or {}, schedule)
+        self._optimum = OptimumStart(optimum_start)
+        self._learner = learner or RateLearner()
+        self._trackers = self._new_trackers()
+
+    def _new_trackers(self) -> dict[Side, RunTracker]:
+        sides = {relay.side for relay in self._relays.values()}
+        min_gap = self._learner.settings.min_gap
+        return {side: RunTracker(side, min_gap=min_gap) for side in Side if side in sides}
 
     @staticmethod
     def _checked_presets(presets: Mapping[str, Target], schedule: Schedule) -> dict[str, Target]:
@@ -209,6 +243,21 @@ class ThermostatController:
     def algorithm(self) -> DecisionAlgorithm:
         """The decision algorithm."""
         return self._algorithm
+
+    @property
+    def learner(self) -> RateLearner:
+        """What was learned about the zone's rates; assign a restored one (runs under way are dropped)."""
+        return self._learner
+
+    @learner.setter
+    def learner(self, learner: RateLearner) -> None:
+        self._learner = learner
+        self._trackers = self._new_trackers()
+
+    @property
+    def optimum_start(self) -> OptimumStartConfig:
+        """The optimum start settings."""
+        return self._optimum.config
 
     @property
     def presets(self) -> dict[str, Target]:
@@ -271,6 +320,9 @@ class ThermostatController:
         )
         outdoor_value = read_value(outdoor, now, settings.stale_after, settings.bounds)
         outdoor_temperature = outdoor_value if isinstance(outdoor_value, float) else None
+        plan = self._plan(now, mode, preset, active, temperature=measured.value, outdoor=outdoor_temperature)
+        if plan is not None:
+            target = plan.target
 
         actual = {relay_id: relays_actual.get(relay_id) for relay_id in self._relays}
         for relay_id, state in actual.items():
@@ -295,6 +347,17 @@ class ThermostatController:
             if self._relays[relay_id].retry.should_send(now, decision.on, bool(actual[relay_id]))
         }
         action = self._action(mode, decisions)
+        preheat = plan.preheat if plan is not None else None
+        finished = self._observe(
+            now,
+            mode,
+            temperature=measured.value,
+            sensors=frozenset(measured.contributions),
+            outdoor=outdoor_temperature,
+            target=target,
+            demand=demand,
+            actual=actual,
+        )
         explanation = self._explain(
             _Step(
                 now=now,
@@ -306,6 +369,7 @@ class ThermostatController:
                 target=target,
                 preset=preset,
                 active=active,
+                preheat=preheat,
             )
         )
         pending = [relay.retry.next_attempt for relay in self._relays.values()]
@@ -315,6 +379,7 @@ class ThermostatController:
             measured.valid_until,
             *(decision.wait_until for decision in decisions.values()),
             *pending,
+            plan.wake_at if plan is not None else None,
         ]
         upcoming = [moment for moment in candidates if moment is not None and moment > now]
         return ControlOutput(
@@ -334,7 +399,90 @@ class ThermostatController:
             fail_safe_active=fail_safe,
             explanation=explanation,
             next_step=min(upcoming, default=None),
+            preheat=preheat,
+            rates={
+                side: self._learner.estimate(side, indoor=measured.value, outdoor=outdoor_temperature)
+                for side in self._trackers
+            },
+            finished_runs=finished,
         )
+
+    def _plan(
+        self,
+        now: datetime,
+        mode: HvacMode,
+        preset: str | None,
+        active: ActiveTarget,
+        *,
+        temperature: float | None,
+        outdoor: float | None,
+    ) -> Plan | None:
+        """Optimum start's target, or None when early starts are disabled or not allowed now."""
+        if (
+            not self._optimum.config.enabled
+            or preset is not None
+            or mode is HvacMode.OFF
+            or temperature is None
+        ):
+            self._optimum.clear()
+            return None
+        running = {
+            side: now - tracker.on_since
+            for side, tracker in self._trackers.items()
+            if tracker.on_since is not None
+        }
+        return self._optimum.plan(
+            now,
+            self._schedule,
+            active,
+            mode=mode,
+            sides=tuple(self._trackers),
+            temperature=temperature,
+            outdoor=outdoor,
+            learner=self._learner,
+            running=running,
+        )
+
+    def _observe(
+        self,
+        now: datetime,
+        mode: HvacMode,
+        *,
+        temperature: float | None,
+        sensors: frozenset[str],
+        outdoor: float | None,
+        target: Target,
+        demand: Demand,
+        actual: Mapping[str, bool | None],
+    ) -> dict[Side, RunOutcome]:
+        """Follow each side's run; a run that ends is measured and, if learning, offered to the learner."""
+        finished: dict[Side, RunOutcome] = {}
+        for side, tracker in self._trackers.items():
+            relays = [relay_id for relay_id, relay in self._relays.items() if relay.side is side]
+            heat = side is Side.HEAT
+            wanted = demand.heat if heat else demand.cool
+            result = tracker.update(
+                SideObservation(
+                    now=now,
+                    mode=mode,
+                    temperature=temperature,
+                    outdoor=outdoor,
+                    setpoint=target.heat if heat else target.cool,
+                    sensors=sensors,
+                    relays=[actual[relay_id] for relay_id in relays],
+                    wanted=wanted,
+                    active=wanted or (demand.heat_duty if heat else demand.cool_duty) > 0,
+                    failed=any(self._relays[relay_id].retry.failed for relay_id in relays),
+                )
+            )
+            if result is None or not self._optimum.config.learn:
+                continue
+            if isinstance(result, RunMeasurement):
+                finished[side] = self._learner.add_run(result)
+            else:
+                self._learner.note(side, result)
+                finished[side] = result
+        return finished
 
     def _fail_safe_demand(self, now: datetime, mode: HvacMode) -> Demand:
         settings = self._fail_safe
@@ -412,6 +560,9 @@ class ThermostatController:
         target = step.target
         placeholders = {"current": f"{current:.1f}"} | _source(step.preset, step.active)
         sides_on = self._sides_on(step.decisions)
+        preheat = step.preheat
+        if preheat is not None and preheat.active and sides_on <= {preheat.side}:
+            return self._explain_preheat(preheat, current)
         if Side.HEAT in sides_on and target.heat is not None:
             code = ExplanationCode.HEATING if current < target.heat else ExplanationCode.HEATING_HOLD
             return Explanation(code=code, placeholders=placeholders | {"target": f"{target.heat:.1f}"})
@@ -428,33 +579,60 @@ class ThermostatController:
             shown = f"{setpoint:.1f}"
         return Explanation(code=ExplanationCode.IDLE, placeholders=placeholders | {"target": shown})
 
+    def _explain_preheat(self, preheat: Preheat, current: float) -> Explanation:
+        code = ExplanationCode.PREHEATING if preheat.side is Side.HEAT else ExplanationCode.PRECOOLING
+        change = preheat.change_at.astimezone(self._schedule.time_zone)
+        source = (
+            {"source_type": "rule", "source": preheat.rule_name}
+            if preheat.rule_name is not None
+            else {"source_type": "default", "source": ""}
+        )
+        return Explanation(
+            code=code,
+            placeholders={
+                "current": f"{current:.1f}",
+                "target": f"{preheat.setpoint:.1f}",
+                "time": f"{change:%H:%M}",
+                "minutes": str(round(preheat.lead.total_seconds() / 60)),
+                "rate": f"{preheat.rate:.1f}",
+            }
+            | source,
+        )
+
     def _sides_on(self, decisions: Mapping[str, GuardDecision]) -> set[Side]:
         return {self._relays[relay_id].side for relay_id, decision in decisions.items() if decision.on}
 
     # --- persistence -------------------------------------------------------------------------------
 
     def state_dict(self) -> dict[str, Any]:
-        """Algorithm and relay-guard history, JSON-ready, so limits and the PID integral survive restarts."""
+        """Algorithm, relay-guard history and learned rates, JSON-ready, so they survive restarts."""
         return {
             "algorithm": {"name": self._algorithm.name, "state": self._algorithm.state_dict()},
             "guards": {relay_id: relay.guard.state_dict() for relay_id, relay in self._relays.items()},
+            "learning": self._learner.to_dict(),
         }
 
     def load_state(self, data: Any) -> None:
         """Restore `state_dict` output; malformed data raises `ScheduleError("invalid_data")`.
 
-        Guards of unknown relays and the state of a different algorithm are ignored.
+        Guards of unknown relays and the state of a different algorithm are ignored; so is missing
+        "learning" (data saved before optimum start existed).
         """
         if not isinstance(data, dict) or not isinstance(data.get("guards"), dict):
             raise ScheduleError("invalid_data", {"reason": "controller state"})
         algorithm = data.get("algorithm")
         if not isinstance(algorithm, dict):
             raise ScheduleError("invalid_data", {"reason": "algorithm state"})
+        learning = (
+            RateLearner.from_dict(data["learning"], self._learner.settings) if "learning" in data else None
+        )
         for relay_id, state in data["guards"].items():
             if relay_id in self._relays:
                 self._relays[relay_id].guard.load_state(state)
         if algorithm.get("name") == self._algorithm.name:
             self._algorithm.load_state(algorithm.get("state"))
+        if learning is not None:
+            self.learner = learning
 
 
 def _source(preset: str | None, active: ActiveTarget) -> dict[str, str]:

@@ -21,6 +21,8 @@ class ExplanationCode(StrEnum):
     HOLDING_MIN_ON = "holding_min_on"
     FAIL_SAFE_OFF = "fail_safe_off"
     FAIL_SAFE_FROST = "fail_safe_frost"
+    PREHEATING = "preheating"
+    PRECOOLING = "precooling"
 
 
 EXPLANATIONS_EN: dict[ExplanationCode, str] = {
@@ -40,9 +42,19 @@ EXPLANATIONS_EN: dict[ExplanationCode, str] = {
     ExplanationCode.FAIL_SAFE_FROST: (
         "fail-safe: no usable temperature sensor, frost protection heating {duty} % of the time"
     ),
+    ExplanationCode.PREHEATING: (
+        "preheating: {current} °C, reaching {target} °C by {time} from {source_text} "
+        "(starting {minutes} min early at {rate} °C/h)"
+    ),
+    ExplanationCode.PRECOOLING: (
+        "precooling: {current} °C, reaching {target} °C by {time} from {source_text} "
+        "(starting {minutes} min early at {rate} °C/h)"
+    ),
 }
 """English template per code. Placeholders: current, target, source_type (rule/preset/default),
-source (a name), side, other, minutes, duty; `source_text` is composed by `render_en`."""
+source (a name), side, other, minutes, duty, time (HH:MM, the schedule's zone), rate (°C/h);
+`source_text` is composed by `render_en`. For preheating/precooling, target, time and source are those
+of the upcoming scheduled change and minutes is how early the start is."""
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

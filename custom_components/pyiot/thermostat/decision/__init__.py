@@ -2,8 +2,7 @@
 
 from collections.abc import Mapping
 
-from custom_components.pyiot.thermostat.errors import ScheduleError
-
+from ..errors import ScheduleError
 from .base import IDLE, DecisionAlgorithm, Demand, ParameterSpec, Side
 from .hysteresis import Hysteresis
 from .pid import Pid

@@ -16,10 +16,10 @@ from enum import StrEnum
 import math
 from typing import Any, ClassVar, Self
 
-from custom_components.pyiot.thermostat.clock import require_aware
-from custom_components.pyiot.thermostat.errors import ScheduleError
-from custom_components.pyiot.thermostat.modes import HvacMode
-from custom_components.pyiot.thermostat.target import Target
+from ..clock import require_aware
+from ..errors import ScheduleError
+from ..modes import HvacMode
+from ..target import Target
 
 
 class Side(StrEnum):

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 import math
 from typing import Any
 
-from custom_components.pyiot.thermostat.clock import require_aware
+from ..clock import require_aware
 
 
 class DutyCycle:

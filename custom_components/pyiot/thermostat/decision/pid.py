@@ -5,8 +5,7 @@ from datetime import datetime, timedelta
 import math
 from typing import Any, ClassVar, override
 
-from custom_components.pyiot.thermostat.clock import require_aware
-
+from ..clock import require_aware
 from .base import DecisionAlgorithm, ParameterSpec, Side, invalid_state, sign
 from .duty_cycle import DutyCycle
 
