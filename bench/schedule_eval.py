@@ -3,6 +3,8 @@
 Run from the repository root: `.venv/bin/python bench/schedule_eval.py`. Each figure is the median of
 several runs (time.perf_counter). The anchor is a brute-force evaluator measured in the same run: it
 asks every rule for its active windows at the instant and applies the precedence rules, with no cache.
+The optimum start lines (for information, not part of the pass/fail) time the rate learner's update
+(a refit over a full history) and one lead-time computation (estimate at the conditions + lead).
 """
 
 from collections.abc import Callable
@@ -20,11 +22,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from custom_components.pyiot.thermostat import (
     CronRule,
     DatedRule,
+    RateLearner,
     RecurringRule,
     Rule,
+    RunMeasurement,
     Schedule,
+    Side,
     Target,
+    lead_time,
 )
+from custom_components.pyiot.thermostat.learning import MAX_RUNS
 
 TARGET_RATE = 100_000
 RUNS = 5
@@ -111,6 +118,45 @@ def median_seconds(action: Callable[[], object], runs: int = RUNS) -> float:
     return statistics.median(timings)
 
 
+def optimum_start_costs() -> tuple[float, float]:
+    """Seconds per learner update (history full, so each one refits) and per lead-time computation."""
+    rng = random.Random(3)
+    start = datetime(2026, 1, 1, tzinfo=ZONE)
+
+    def measurement(index: int) -> RunMeasurement:
+        load = rng.uniform(8, 25)
+        return RunMeasurement(
+            side=Side.HEAT,
+            ended=start + timedelta(hours=12 * index),
+            rate=(6 - load / 7) * rng.uniform(0.95, 1.05),
+            dead_time=timedelta(minutes=rng.uniform(10, 20)),
+            load=load,
+        )
+
+    learner = RateLearner()
+    for index in range(MAX_RUNS):
+        learner.add_run(measurement(index))
+    history = learner.to_dict()
+    updates = [measurement(MAX_RUNS + index) for index in range(200)]
+    timings = []
+    for _ in range(RUNS):
+        fresh = RateLearner.from_dict(history)
+        began = perf_counter()
+        outcomes = [fresh.add_run(run) for run in updates]
+        timings.append(perf_counter() - began)
+        assert outcomes.count("accepted") == len(updates)  # noqa: S101 - every update refits
+    update_seconds = statistics.median(timings) / len(updates)
+    conditions = [(rng.uniform(15, 20), rng.uniform(-10, 15)) for _ in range(5000)]
+    max_lead = timedelta(hours=3)
+
+    def leads() -> None:
+        for indoor, outdoor in conditions:
+            estimate = learner.estimate(Side.HEAT, indoor=(indoor + 21) / 2, outdoor=outdoor)
+            lead_time(21 - indoor, estimate, max_lead)
+
+    return update_seconds, median_seconds(leads) / len(conditions)
+
+
 def main() -> int:
     schedule = realistic_year()
     rng = random.Random(1)
@@ -166,6 +212,9 @@ def main() -> int:
     print(f"instructions 7 days, cold     {cold_seconds * 1000:>14.2f} ms ({segments} segments)")
     print(f"instructions 7 days, cached   {cached_seconds * 1e6:>14.2f} us")
     print(f"timeline of the whole year    {year_seconds * 1000:>14.2f} ms (one-off, then cached)")
+    update_seconds, lead_seconds = optimum_start_costs()
+    print(f"rate learner update           {update_seconds * 1e6:>14.1f} us/run ({MAX_RUNS} runs kept, refit)")
+    print(f"lead time (estimate + lead)   {lead_seconds * 1e6:>14.2f} us/call")
     return 0 if passed and agree == BRUTE_EVALUATIONS else 1
 
 

@@ -3,12 +3,26 @@
 from collections.abc import AsyncGenerator, Awaitable, Callable, Iterator
 import dataclasses
 from typing import Any
+from unittest.mock import MagicMock
 
 import aiohttp
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import CONF_PORT
+from homeassistant.core import HomeAssistant
 import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.pyiot.adapters.rpymostat import title, unique_id
+from custom_components.pyiot.const import (
+    CONF_ADVERTISE,
+    CONF_ALLOWED_NETWORKS,
+    CONF_ENTRY_TYPE,
+    CONF_RATE_LIMIT,
+    DOMAIN,
+)
 from custom_components.pyiot.protocols.rpymostat.engine import EngineSettings, RPyMostatEngine
 from tests.rpymostat.fakes import FakeClock, Recorder
+from tests.support.mosquitto import free_port
 
 type EngineFactory = Callable[..., Awaitable[RPyMostatEngine]]
 
@@ -48,3 +62,58 @@ async def start_engine(
 async def session(socket_enabled: None) -> AsyncGenerator[aiohttp.ClientSession]:
     async with aiohttp.ClientSession() as session:
         yield session
+
+
+# --- the entry in Home Assistant ---------------------------------------------------------------
+
+ENTRY_ID = "01RPYMOSTATENTRY"
+
+
+@pytest.fixture
+def rpymostat_port(socket_enabled: None) -> int:
+    """A free port for the engine (it listens on every interface; tests talk to 127.0.0.1)."""
+    return free_port()
+
+
+@pytest.fixture
+def rpymostat_options() -> dict[str, Any]:
+    """Options of the entry under test: no rate limit (tests send faster than hosts), advertised."""
+    return {CONF_ALLOWED_NETWORKS: "", CONF_RATE_LIMIT: 0.0, CONF_ADVERTISE: True}
+
+
+@pytest.fixture
+def rpymostat_entry(
+    hass: HomeAssistant, rpymostat_port: int, rpymostat_options: dict[str, Any]
+) -> MockConfigEntry:
+    """The entry, added but not set up."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title=title(rpymostat_port),
+        unique_id=unique_id(rpymostat_port),
+        data={CONF_ENTRY_TYPE: "rpymostat", CONF_PORT: rpymostat_port},
+        options=rpymostat_options,
+        entry_id=ENTRY_ID,
+    )
+    entry.add_to_hass(hass)
+    return entry
+
+
+@pytest.fixture
+async def loaded_rpymostat(
+    hass: HomeAssistant, mock_async_zeroconf: MagicMock, rpymostat_entry: MockConfigEntry
+) -> AsyncGenerator[MockConfigEntry]:
+    """The entry set up (HA's zeroconf instance is the plugin's mock), unloaded after the test."""
+    assert await hass.config_entries.async_setup(rpymostat_entry.entry_id)
+    await hass.async_block_till_done()
+    assert rpymostat_entry.state is ConfigEntryState.LOADED
+    yield rpymostat_entry
+    if rpymostat_entry.state is ConfigEntryState.LOADED:
+        assert await hass.config_entries.async_unload(rpymostat_entry.entry_id)
+        await hass.async_block_till_done()
+
+
+def engine_of(entry: MockConfigEntry) -> RPyMostatEngine:
+    """The running engine of a loaded entry."""
+    engine = entry.runtime_data.transport
+    assert isinstance(engine, RPyMostatEngine)
+    return engine

@@ -27,26 +27,42 @@ def auto_enable_custom_integrations() -> None:
 
 HOST = "RaspberryPi/3 Model B 1.2 1024MB (Q1 2016 Sony)/2f1a7c3b"
 
+HTML, JSON = "text/html", "application/json"
+
+
+def error(message: str) -> bytes:
+    return b'{"error": "' + message.encode() + b'", "status": "error"}'
+
+
+NOT_OBJECT = error("request body must be a JSON object")
+BAD_HOST = error("host_id field must be a string of 1 to 256 printable characters")
+SENSOR_OK = b'"sensors": {"a": {"value": 1}}'
+
 # (body, status, exact body, content type): rpymostat.md §3.1, then PyIoT's own rejections.
 ERROR_TABLE: list[tuple[bytes, int, bytes, str]] = [
-    (b"", 400, b'{"error": "Empty Request.", "status": "error"}', "text/html"),
-    (b" \r\n\t ", 400, b'{"error": "Empty Request.", "status": "error"}', "text/html"),
-    (b"{not json", 400, b'{"error": "Invalid JSON.", "status": "error"}', "text/html"),
-    (b'{"host_id": "\xff\xfe"}', 400, b'{"error": "Invalid JSON.", "status": "error"}', "text/html"),
-    (b"[" * 100_000, 400, b'{"error": "Invalid JSON.", "status": "error"}', "text/html"),
-    (b'{"sensors": {"a": {"value": 1}}}', 422, b'{"error": "host_id field missing from POST data", "status": "error"}', "application/json"),
-    (b'{"host_id": "h"}', 422, b'{"error": "sensors field missing from POST data", "status": "error"}', "application/json"),
-    (b'{"host_id": "h", "sensors": [1]}', 422, b'{"error": "sensors field must be a JSON object (deserialize to a python dict)", "status": "error"}', "application/json"),
-    (b'{"host_id": "h", "sensors": {}}', 422, b'{"error": "sensors field must not be empty", "status": "error"}', "application/json"),
-    (b"[]", 422, b'{"error": "request body must be a JSON object", "status": "error"}', "application/json"),
-    (b'["host_id", "sensors"]', 422, b'{"error": "request body must be a JSON object", "status": "error"}', "application/json"),
-    (b"5", 422, b'{"error": "request body must be a JSON object", "status": "error"}', "application/json"),
-    (b'"host_id sensors"', 422, b'{"error": "request body must be a JSON object", "status": "error"}', "application/json"),
-    (b"null", 422, b'{"error": "request body must be a JSON object", "status": "error"}', "application/json"),
-    (b'{"host_id": 5, "sensors": {"a": {"value": 1}}}', 422, b'{"error": "host_id field must be a string of 1 to 256 printable characters", "status": "error"}', "application/json"),
-    (b'{"host_id": "a\\nb", "sensors": {"a": {"value": 1}}}', 422, b'{"error": "host_id field must be a string of 1 to 256 printable characters", "status": "error"}', "application/json"),
-    (b'{"host_id": "  ", "sensors": {"a": {"value": 1}}}', 422, b'{"error": "host_id field must be a string of 1 to 256 printable characters", "status": "error"}', "application/json"),
-]  # fmt: skip
+    (b"", 400, error("Empty Request."), HTML),
+    (b" \r\n\t ", 400, error("Empty Request."), HTML),
+    (b"{not json", 400, error("Invalid JSON."), HTML),
+    (b'{"host_id": "\xff\xfe"}', 400, error("Invalid JSON."), HTML),
+    (b"[" * 100_000, 400, error("Invalid JSON."), HTML),
+    (b"{" + SENSOR_OK + b"}", 422, error("host_id field missing from POST data"), JSON),
+    (b'{"host_id": "h"}', 422, error("sensors field missing from POST data"), JSON),
+    (
+        b'{"host_id": "h", "sensors": [1]}',
+        422,
+        error("sensors field must be a JSON object (deserialize to a python dict)"),
+        JSON,
+    ),
+    (b'{"host_id": "h", "sensors": {}}', 422, error("sensors field must not be empty"), JSON),
+    (b"[]", 422, NOT_OBJECT, JSON),
+    (b'["host_id", "sensors"]', 422, NOT_OBJECT, JSON),
+    (b"5", 422, NOT_OBJECT, JSON),
+    (b'"host_id sensors"', 422, NOT_OBJECT, JSON),
+    (b"null", 422, NOT_OBJECT, JSON),
+    (b'{"host_id": 5, ' + SENSOR_OK + b"}", 422, BAD_HOST, JSON),
+    (b'{"host_id": "a\\nb", ' + SENSOR_OK + b"}", 422, BAD_HOST, JSON),
+    (b'{"host_id": "  ", ' + SENSOR_OK + b"}", 422, BAD_HOST, JSON),
+]
 
 
 @pytest.mark.parametrize(("body", "status", "expected", "content_type"), ERROR_TABLE)
@@ -176,7 +192,7 @@ def test_fixed_replies() -> None:
     ("host_id", "name", "model", "manufacturer"),
     [
         (HOST, "Raspberry Pi 2f1a7c3b", "Raspberry Pi 3 Model B 1.2 1024MB (Q1 2016 Sony)", "Raspberry Pi"),
-        ("RaspberryPi/model_a22082/2f1a7c3b", "Raspberry Pi 2f1a7c3b", "Raspberry Pi (model_a22082)", "Raspberry Pi"),
+        ("RaspberryPi/model_a22082/2f1a", "Raspberry Pi 2f1a", "Raspberry Pi (model_a22082)", "Raspberry Pi"),
         ("RaspberryPi/unknown_model/1a", "Raspberry Pi 1a", "Raspberry Pi (unknown_model)", "Raspberry Pi"),
         ("uuid.getnode_b827eb1a2b3c", "RPyMostat host b827eb1a2b3c", "RPyMostat sensor host", None),
         ("0f2c" * 8, "0f2c" * 8, "RPyMostat sensor host", None),

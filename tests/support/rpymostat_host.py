@@ -34,7 +34,9 @@ def random_host_id() -> str:
     return uuid.uuid4().hex
 
 
-def owfs_reading(value: float | None, sensor_type: str | None = "DS18S20", alias: str | None = None) -> dict[str, Any]:
+def owfs_reading(
+    value: float | None, sensor_type: str | None = "DS18S20", alias: str | None = None
+) -> dict[str, Any]:
     """One OWFS 1-Wire sensor: `type` (may be null), `value` (null on a read error), `alias` if set."""
     reading: dict[str, Any] = {"type": sensor_type, "value": value}
     if alias is not None:

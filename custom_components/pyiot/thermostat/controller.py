@@ -339,6 +339,11 @@ class ThermostatController:
         else:
             self._frost.restart()
             demand = self._algorithm.decide(now, mode, measured.value, target, outdoor_temperature)
+            if plan is not None and plan.bridge is not None and not _wants(demand, plan.bridge.side):
+                # Running equipment would stop just before its early start: start it now instead.
+                plan = self._optimum.start(plan, plan.bridge, now)
+                target = plan.target
+                demand = self._algorithm.decide(now, mode, measured.value, target, outdoor_temperature)
 
         decisions = self._guarded(now, demand, actual)
         commands = {
@@ -633,6 +638,10 @@ class ThermostatController:
             self._algorithm.load_state(algorithm.get("state"))
         if learning is not None:
             self.learner = learning
+
+
+def _wants(demand: Demand, side: Side) -> bool:
+    return demand.heat if side is Side.HEAT else demand.cool
 
 
 def _source(preset: str | None, active: ActiveTarget) -> dict[str, str]:

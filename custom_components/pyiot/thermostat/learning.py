@@ -3,8 +3,13 @@
 Model, per side: `rate = level + slope * (load - centre)` in °C/h, where the *load* is how hard the
 outside pulls against the equipment: indoor minus outdoor temperature when heating, outdoor minus
 indoor when cooling. Physically the equipment adds a fixed power and the losses grow with the load, so
-the slope is never positive. Without outdoor readings only the level is used. The dead time (from
-switching on until the temperature moves) is the weighted median of the measured dead times.
+the slope is never positive. Without outdoor readings only the level is used.
+
+Dead time: a run's measured dead time is where its rising line crosses its start temperature. While
+the equipment warms up the room keeps losing heat at `-slope * load` °C/h, so that crossing comes later
+on cold days. The learner turns each measured dead time back into the equipment's own delay (with the
+fitted slope) and predicts the dead time at given conditions as `delay * (1 + loss / rate)`; without
+the outdoor dependence it is simply the weighted median of the measured ones.
 
 Fitting is robust (Huber-weighted, ridge-shrunk slope) and forgets: a run's weight halves every
 `half_life` of age relative to the newest run, so the estimate follows the seasons. Until `MIN_RUNS`
@@ -42,13 +47,15 @@ REGIME_RUNS = 3
 _GATE_SIGMAS = 4.0
 _GATE_RELATIVE = 0.35
 """A run within 35 % of the estimate is never an outlier, however tight the past runs are."""
-_RIDGE = 4.0
-"""°C²: the slope stays near 0 until the runs' loads spread over a few degrees."""
+_RIDGE = 0.5
+"""°C²: the slope stays near 0 until the runs' loads spread over a degree or two."""
 _EXTRAPOLATION = 5.0
 """°C beyond the loads seen, the rate is no longer extrapolated."""
 _FORGOTTEN = 1e-3
 """Runs whose weight fell below this are dropped."""
 _LOAD_BOUND = 100.0
+MIN_GAP_RANGE = (0.2, 10.0)
+"""°C: allowed `LearningSettings.min_gap`."""
 
 
 class RunOutcome(StrEnum):
@@ -90,12 +97,17 @@ class RateEstimate:
     """The learned (or default) behaviour of one side at given conditions.
 
     `rate` (°C/h, always positive and finite) is how fast the temperature moves the right way once the
-    dead time has passed. `confidence` (0..1) grows with the number of accepted runs and falls with
-    their dispersion; 0 while the defaults apply (`learned` False). `runs` is how many are kept.
+    dead time has passed; `dead_time` is how long after switching on the temperature is back where it
+    started, so `dead_time + delta / rate` is how long a change of `delta` takes. `delay` is the
+    equipment's own part of the dead time (the rest is the room's loss while it warms up), used to
+    tell how much dead time is left once the equipment has run for a while. `confidence` (0..1) grows
+    with the number of accepted runs and falls with their dispersion; 0 while the defaults apply
+    (`learned` False). `runs` is how many are kept.
     """
 
     rate: float
     dead_time: timedelta
+    delay: timedelta
     confidence: float
     runs: int
     learned: bool
@@ -121,7 +133,7 @@ class LearningSettings:
             "default_dead_time": isinstance(self.default_dead_time, timedelta)
             and timedelta() <= self.default_dead_time <= MAX_DEAD_TIME,
             "half_life": isinstance(self.half_life, timedelta) and self.half_life >= timedelta(hours=1),
-            "min_gap": _number(self.min_gap) and 0.2 <= self.min_gap <= 10.0,  # noqa: PLR2004
+            "min_gap": _number(self.min_gap) and MIN_GAP_RANGE[0] <= self.min_gap <= MIN_GAP_RANGE[1],
         }
         for name, valid in checks.items():
             if not valid:
@@ -142,7 +154,8 @@ class _Fit:
     line: Line | None
     """Rate against load, when enough runs had an outdoor temperature."""
     loads: tuple[float, float]
-    dead_hours: float
+    delay_hours: float
+    """The equipment's own delay, before the room's losses during it."""
     confidence: float
 
 
@@ -200,14 +213,22 @@ class RateLearner:
             return RateEstimate(
                 rate=self._settings.default_rate,
                 dead_time=self._settings.default_dead_time,
+                delay=self._settings.default_dead_time,
                 confidence=0.0,
                 runs=len(model.runs),
                 learned=False,
             )
-        rate, _ = _expected(fit, _load(side, indoor, outdoor))
+        load = _load(side, indoor, outdoor)
+        rate, _ = _expected(fit, load)
+        rate = min(max(rate, MIN_RATE), MAX_RATE)
+        dead_hours = fit.delay_hours
+        if fit.line is not None and load is not None:
+            dead_hours *= 1 + -fit.line.slope * _clamped(fit, load) / rate
+        max_hours = MAX_DEAD_TIME.total_seconds() / 3600
         return RateEstimate(
-            rate=min(max(rate, MIN_RATE), MAX_RATE),
-            dead_time=timedelta(hours=fit.dead_hours),
+            rate=rate,
+            dead_time=timedelta(hours=min(max(dead_hours, 0.0), max_hours)),
+            delay=timedelta(hours=min(fit.delay_hours, max_hours)),
             confidence=fit.confidence,
             runs=len(model.runs),
             learned=True,
@@ -303,23 +324,36 @@ def _fit(runs: list[_Run], newest: float, half_life: float, default_dead_time: t
         xs, ys, ws = ([item[index] for item in loaded] for index in range(3))
         line = robust_line(xs, ys, ws, ridge=_RIDGE, max_slope=0.0)
         loads = (min(xs), max(xs))
-    dead = [(run.dead_hours, weight) for run, weight in zip(runs, weights, strict=True)]
-    measured = [(hours, weight) for hours, weight in dead if hours is not None]
-    dead_hours = default_dead_time.total_seconds() / 3600
+    delays = [(_delay(run, line), weight) for run, weight in zip(runs, weights, strict=True)]
+    measured = [(hours, weight) for hours, weight in delays if hours is not None]
+    delay_hours = default_dead_time.total_seconds() / 3600
     if len(measured) >= MIN_RUNS:
-        dead_hours = weighted_median([hours for hours, _ in measured], [weight for _, weight in measured])
+        delay_hours = weighted_median([hours for hours, _ in measured], [weight for _, weight in measured])
     spread = (line or level).scale / max(level.level, MIN_RATE)
     effective = math.fsum(weights)
     confidence = effective / (effective + 3.0) / (1.0 + (spread / 0.2) ** 2)
-    return _Fit(level=level, line=line, loads=loads, dead_hours=dead_hours, confidence=confidence)
+    return _Fit(level=level, line=line, loads=loads, delay_hours=delay_hours, confidence=confidence)
+
+
+def _delay(run: _Run, line: Line | None) -> float | None:
+    """The equipment's delay behind a run's measured dead time (see the module docstring)."""
+    if run.dead_hours is None or line is None or run.load is None:
+        return run.dead_hours
+    power = run.rate - line.slope * run.load  # the rate at zero load
+    return run.dead_hours * run.rate / power if power > 0 else run.dead_hours
 
 
 def _expected(fit: _Fit, load: float | None) -> tuple[float, Line]:
     """The rate the fit expects at `load`, and the line it comes from (for its residual scale)."""
     if fit.line is None or load is None:
         return fit.level.level, fit.level
+    return fit.line.at(_clamped(fit, load)), fit.line
+
+
+def _clamped(fit: _Fit, load: float) -> float:
+    """`load` within the loads seen, give or take `_EXTRAPOLATION`."""
     low, high = fit.loads
-    return fit.line.at(min(max(load, low - _EXTRAPOLATION), high + _EXTRAPOLATION)), fit.line
+    return min(max(load, low - _EXTRAPOLATION), high + _EXTRAPOLATION)
 
 
 def _relative_residual(fit: _Fit, run: _Run) -> float:

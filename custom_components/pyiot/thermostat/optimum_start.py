@@ -4,17 +4,25 @@ For each scheduled rise of a heating setpoint (fall of a cooling one) within `ma
 
     lead = dead time + (setpoint - temperature now) / rate(indoor, outdoor)
 
-from the zone's `RateLearner`, clamped to `max_lead`; the dead time is left out for as long as the
-equipment has already been running. From `change - lead` until the change, the controller uses the
-upcoming setpoint. Once started, a preheat is kept (latched) until its change even though the remaining
-lead shrinks as the room warms up. A rise is a setpoint higher than the segment's before it (and
-above the current temperature); overrides (a user's explicit choice) are never anticipated, nor
-preheated across. The caller skips planning under a preset, in fail-safe and in mode off. Every
-instant is the schedule's UTC `next_change`, so daylight saving changes cannot shift a start.
+from the zone's `RateLearner`, clamped to `max_lead`. From `change - lead` until the change, the
+controller uses the upcoming setpoint. Once started, a preheat is kept (latched) until its change even
+though the remaining lead shrinks as the room warms up.
+
+A rise is a setpoint higher than the segment's before it (and above the current temperature);
+overrides (a user's explicit choice) are never anticipated, nor preheated across. The caller skips
+planning under a preset, in fail-safe and in mode off. Every instant is the schedule's UTC
+`next_change`, so daylight saving changes cannot shift a start.
+
+Equipment already running (e.g. a cycle holding the current setpoint) has part of its dead time behind
+it, so its start is later than a cold one. If the algorithm wants to stop it between the cold and the
+warm start, stopping means paying the dead time again (late by the time past the cold start) and going
+on means arriving early (by the time left to the warm start): `Plan.bridge` is the preheat for which
+going on is the smaller error, and the controller then starts it at once (`OptimumStart.start`). The
+worst case either way is half the dead time.
 """
 
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 import math
 
@@ -27,8 +35,6 @@ from .schedule import ActiveTarget, Schedule
 from .target import Target
 
 MAX_LEAD_LIMIT = timedelta(hours=12)
-_MAX_SEGMENTS = 500
-"""Schedule changes looked at per step (a cron rule firing every minute over the lead window)."""
 _MODES = {Side.HEAT: {HvacMode.HEAT, HvacMode.HEAT_COOL}, Side.COOL: {HvacMode.COOL, HvacMode.HEAT_COOL}}
 
 
@@ -83,11 +89,18 @@ class Preheat:
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Plan:
-    """The target to use now, the preheat to report, and when the plan may next change by itself."""
+    """The target to use now, the preheat to report, and when the plan may next change by itself.
+
+    `bridge`: a planned preheat to start now rather than let running equipment stop (module docstring).
+    """
 
     target: Target
     preheat: Preheat | None
     wake_at: datetime | None
+    active: ActiveTarget
+    bridge: Preheat | None = None
+    due: tuple[Preheat, ...] = ()
+    planned: tuple[Preheat, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -101,14 +114,18 @@ class _Rise:
 def lead_time(
     delta: float, estimate: RateEstimate, max_lead: timedelta, running_for: timedelta = timedelta()
 ) -> timedelta:
-    """Dead time (minus what the equipment has already run) + delta / rate, within [0, max_lead].
+    """Dead time (the part still ahead after `running_for`) + delta / rate, within [0, max_lead].
 
     `delta` is how far (°C) the temperature must move; nothing to move (or not a number) means 0.
+    Equipment that has run for `running_for` has that much less of its `delay` ahead, and the dead
+    time shrinks in proportion.
     """
     if not delta > 0:
         return timedelta()
-    dead = max(estimate.dead_time - max(running_for, timedelta()), timedelta())
-    hours = dead.total_seconds() / 3600 + delta / estimate.rate
+    left = 1.0
+    if running_for > timedelta():
+        left = max(1 - running_for / estimate.delay, 0.0) if estimate.delay > timedelta() else 0.0
+    hours = left * estimate.dead_time.total_seconds() / 3600 + delta / estimate.rate
     limit = max_lead.total_seconds() / 3600
     return timedelta(hours=min(hours, limit)) if math.isfinite(hours) else max_lead
 
@@ -148,11 +165,13 @@ class OptimumStart:
         """The target for `now` given the schedule's answer `active` and the room's temperature."""
         if isinstance(active.rule, OverrideRule):
             self.clear()
-            return Plan(target=active.target, preheat=None, wake_at=None)
+            return Plan(target=active.target, preheat=None, wake_at=None, active=active)
         rises, wake = self._rises(now, schedule, active, [side for side in sides if mode in _MODES[side]])
         latched: dict[tuple[Side, datetime, float], datetime] = {}
         due: list[Preheat] = []
         planned: list[Preheat] = []
+        bridge: Preheat | None = None
+        max_lead = self._config.max_lead
         for rise in rises:
             key = (rise.side, rise.change_at, rise.setpoint)
             direction = 1.0 if rise.side is Side.HEAT else -1.0
@@ -162,16 +181,29 @@ class OptimumStart:
             if started is None:
                 if delta <= 0:
                     continue
-                lead = lead_time(delta, estimate, self._config.max_lead, running.get(rise.side, timedelta()))
-                if now < rise.change_at - lead:
-                    planned.append(_preheat(rise, estimate, rise.change_at - lead, active=False))
+                warm = rise.change_at - lead_time(
+                    delta, estimate, max_lead, running.get(rise.side, timedelta())
+                )
+                if now < warm:
+                    planned.append(_preheat(rise, estimate, warm, active=False))
+                    cold = rise.change_at - lead_time(delta, estimate, max_lead)
+                    if bridge is None and now >= cold + (warm - cold) / 2:
+                        bridge = planned[-1]
                     continue
                 started = now
             latched[key] = started
             due.append(_preheat(rise, estimate, started, active=True))
         self._latched = latched
         moments = [item.starts_at for item in planned] + ([wake] if wake is not None else [])
-        return self._choose(active, due, planned, min(moments, default=None))
+        return self._choose(active, due, planned, min(moments, default=None), bridge)
+
+    def start(self, plan: Plan, preheat: Preheat, now: datetime) -> Plan:
+        """`plan` with the planned `preheat` started now (see `Plan.bridge`)."""
+        self._latched[preheat.side, preheat.change_at, preheat.setpoint] = now
+        started = replace(preheat, starts_at=now, active=True)
+        planned = [item for item in plan.planned if item is not preheat]
+        moments = [item.starts_at for item in planned]
+        return self._choose(plan.active, [*plan.due, started], planned, min(moments, default=None), None)
 
     def _rises(
         self, now: datetime, schedule: Schedule, active: ActiveTarget, sides: list[Side]
@@ -180,9 +212,7 @@ class OptimumStart:
         rises: list[_Rise] = []
         horizon = now + self._config.max_lead
         moment, previous = active.next_change, active.target
-        for _ in range(_MAX_SEGMENTS):
-            if moment is None:
-                break
+        while moment is not None:
             if moment > horizon:
                 return rises, moment - self._config.max_lead
             upcoming = schedule.evaluate(moment)
@@ -198,7 +228,11 @@ class OptimumStart:
 
     @staticmethod
     def _choose(
-        active: ActiveTarget, due: list[Preheat], planned: list[Preheat], wake: datetime | None
+        active: ActiveTarget,
+        due: list[Preheat],
+        planned: list[Preheat],
+        wake: datetime | None,
+        bridge: Preheat | None,
     ) -> Plan:
         current = active.target
         heat, cool = current.heat, current.cool
@@ -211,12 +245,20 @@ class OptimumStart:
                 cool = preheat.setpoint
                 effective.append(preheat)
         if not effective:
-            upcoming = min(planned, key=lambda item: item.starts_at, default=None)
-            return Plan(target=current, preheat=upcoming, wake_at=wake)
-        shown = effective[-1]
-        if heat is not None and cool is not None and heat > cool:
-            return Plan(target=shown.target, preheat=shown, wake_at=wake)
-        return Plan(target=Target(heat=heat, cool=cool), preheat=shown, wake_at=wake)
+            target, shown = current, min(planned, key=lambda item: item.starts_at, default=None)
+        else:
+            shown = effective[-1]
+            conflict = heat is not None and cool is not None and heat > cool
+            target = shown.target if conflict else Target(heat=heat, cool=cool)
+        return Plan(
+            target=target,
+            preheat=shown,
+            wake_at=wake,
+            active=active,
+            bridge=bridge,
+            due=tuple(due),
+            planned=tuple(planned),
+        )
 
 
 def _preheat(rise: _Rise, estimate: RateEstimate, starts_at: datetime, *, active: bool) -> Preheat:

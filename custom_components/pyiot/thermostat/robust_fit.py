@@ -15,9 +15,9 @@ def weighted_median(values: Sequence[float], weights: Sequence[float]) -> float:
     ordered = sorted(zip(values, weights, strict=True))
     half = math.fsum(weights) / 2
     cumulative = 0.0
-    for position, (value, weight) in enumerate(ordered):
+    for position, (value, weight) in enumerate(ordered[:-1]):
         cumulative += weight
-        if math.isclose(cumulative, half, rel_tol=1e-12) and position + 1 < len(ordered):
+        if math.isclose(cumulative, half, rel_tol=1e-12):
             return (value + ordered[position + 1][0]) / 2
         if cumulative > half:
             return value

@@ -1,10 +1,11 @@
 """Cuts the controller's steps into heating (or cooling) runs and measures each one.
 
-A run starts when the side's equipment is seen running while the temperature is at least `min_gap`
-from the setpoint, and ends when the setpoint is reached, when the algorithm stops asking for that side
-(after duty-cycle pauses, which belong to the run), or after `MAX_DURATION`. It is abandoned on a mode
-change, a relay unavailable or not following, the equipment kept off while wanted, a missing
-temperature or a change in the set of sensors behind it (a sensor dropout shifts the average).
+A run starts when the side's equipment is seen switching on (or the setpoint jumps while it runs)
+with the temperature at least `min_gap` from the setpoint. It ends when the setpoint is reached, when
+the algorithm stops asking for that side (duty-cycle pauses belong to the run), or after
+`MAX_DURATION`. It is abandoned on a mode change, a relay unavailable or not following, the equipment
+kept off while wanted, a missing temperature or a change in the set of sensors behind it (a sensor
+dropout shifts the average).
 
 Measuring: the dead time ends at the first of two consecutive samples `RISE_THRESHOLD` past the start
 temperature; the rate is the least-squares slope from there to the end. The reported dead time is
@@ -80,7 +81,7 @@ class _OpenRun:
 class RunTracker:
     """One side's run detection and measurement; see the module docstring."""
 
-    __slots__ = ("_direction", "_min_gap", "_on_since", "_previous_on", "_run", "side")
+    __slots__ = ("_direction", "_min_gap", "_on_since", "_previous_on", "_previous_setpoint", "_run", "side")
 
     def __init__(self, side: Side, *, min_gap: float) -> None:
         """Track runs of `side` that start at least `min_gap` °C from their setpoint."""
@@ -91,6 +92,7 @@ class RunTracker:
         self._on_since: datetime | None = None
         self._previous_on: bool | None = None
         """None until the first step: equipment found running then may have run for a while."""
+        self._previous_setpoint: float | None = None
 
     @property
     def on_since(self) -> datetime | None:
@@ -107,40 +109,38 @@ class RunTracker:
         available = [state for state in seen.relays if state is not None]
         on = bool(available) and all(available) and len(available) == len(seen.relays)
         warm = self._previous_on is not False
-        self._previous_on = on
+        # A new run needs a switch-on or a new setpoint: a maintenance cycle sagging past min_gap
+        # during its dead time is not one.
+        fresh = not self._previous_on or seen.setpoint != self._previous_setpoint
+        self._previous_on, self._previous_setpoint = on, seen.setpoint
         if not on:
             self._on_since = None
         elif self._on_since is None:
             self._on_since = seen.now
         run = self._run
         if run is None:
-            if on and self._can_start(seen):
-                self._run = self._start(seen, warm=warm)
+            temperature = seen.temperature
+            if on and fresh and temperature is not None and self._can_start(seen, temperature):
+                self._run = self._start(seen, temperature, warm=warm)
             return None
         result = self._follow(run, seen, on=on)
         if result is not None:
             self._run = None
         return result
 
-    def _can_start(self, seen: SideObservation) -> bool:
+    def _can_start(self, seen: SideObservation, temperature: float) -> bool:
         return (
             seen.mode in _MODES[self.side]
             and not seen.failed
-            and seen.temperature is not None
             and seen.setpoint is not None
-            and self._direction * (seen.setpoint - seen.temperature) >= self._min_gap
+            and self._direction * (seen.setpoint - temperature) >= self._min_gap
         )
 
-    def _start(self, seen: SideObservation, *, warm: bool) -> _OpenRun:
-        assert seen.temperature is not None  # noqa: S101 - checked by _can_start
+    def _start(self, seen: SideObservation, temperature: float, *, warm: bool) -> _OpenRun:
         run = _OpenRun(
-            start=seen.now,
-            mode=seen.mode,
-            sensors=seen.sensors,
-            warm=warm,
-            start_temperature=seen.temperature,
+            start=seen.now, mode=seen.mode, sensors=seen.sensors, warm=warm, start_temperature=temperature
         )
-        self._sample(run, seen, seen.temperature)
+        self._sample(run, seen, temperature)
         return run
 
     def _follow(

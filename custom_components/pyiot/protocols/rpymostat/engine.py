@@ -24,7 +24,6 @@ import logging
 import math
 import re
 import statistics
-import time
 from typing import Any, Final
 
 from aiohttp import ClientPayloadError, web
@@ -70,6 +69,8 @@ SENSORS_PATH: Final = "/v1/sensors"
 STATUS_PATH: Final = "/v1/status"
 INTERVAL_SAMPLES: Final = 5
 MAX_REMEMBERED_DEFECTS: Final = 1000
+LINGERING_TIME: Final = 0.5
+"""How long the rest of a body is read and dropped after an early reply (413, read timeout)."""
 
 LAST_UPDATE_POINT: Final = PointSpec(
     key=LAST_UPDATE_KEY,
@@ -203,10 +204,14 @@ class RPyMostatEngine:
         settings: EngineSettings,
         *,
         logger: logging.Logger | None = None,
-        monotonic: Callable[[], float] = time.monotonic,
+        monotonic: Callable[[], float] | None = None,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
-        """Prepare the engine; nothing listens before `async_start`."""
+        """Prepare the engine; nothing listens before `async_start`.
+
+        `monotonic` (default: the event loop's clock, which its timers use too) measures the spacing of
+        PUTs and refills the rate limiter; `now` stamps readings.
+        """
         self._listener = listener
         self.settings = settings
         self._logger = logger or _LOGGER
@@ -214,7 +219,7 @@ class RPyMostatEngine:
         self._monotonic = monotonic
         self._now = now
         self._sources = SourceFilter(settings.networks, allow_loopback=settings.allow_loopback)
-        self._limiter = RateLimiter(settings.rate, settings.burst, clock=monotonic)
+        self._limiter = RateLimiter(settings.rate, settings.burst, clock=self._clock)
         self._hosts: dict[str, _Host] = {}
         self._empty_sensor_hosts: set[str] = set()
         self._statuses: Counter[int] = Counter()
@@ -222,6 +227,11 @@ class RPyMostatEngine:
         self._runner: web.AppRunner | None = None
         self._site: web.TCPSite | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+
+    def _clock(self) -> float:
+        if self._monotonic is not None:
+            return self._monotonic()
+        return (self._loop or asyncio.get_running_loop()).time()
 
     # --- Transport -----------------------------------------------------------------------------
 
@@ -252,7 +262,9 @@ class RPyMostatEngine:
             access_log=None,
             shutdown_timeout=2.0,
             keepalive_timeout=self.settings.keepalive_timeout,
+            lingering_time=LINGERING_TIME,
             auto_decompress=False,
+            logger=_HttpLogger(self._logger, self._bad_input),
         )
         await runner.setup()
         site = web.TCPSite(runner, self.settings.host, self.settings.port, reuse_address=True)
@@ -267,11 +279,11 @@ class RPyMostatEngine:
     async def async_stop(self) -> None:
         """Stop listening and cancel every timer; hosts are forgotten (a restart starts afresh)."""
         runner, self._runner, self._site = self._runner, None, None
+        if runner is not None:
+            await runner.cleanup()  # no request is handled after this
         for host in self._hosts.values():
             host.cancel_timers()
         self._hosts.clear()
-        if runner is not None:
-            await runner.cleanup()
 
     async def async_write(self, node_id: str, key: str, value: Any) -> None:
         """Sensor hosts take no commands."""
@@ -434,7 +446,8 @@ class RPyMostatEngine:
             listener.value_received(host_id, reading.sensor_id, reading.value)
         host.last_update = now
         host.updates += 1
-        listener.value_received(host_id, LAST_UPDATE_KEY, now)
+        # Shown to the second: the same second again is no new value (and no state write).
+        listener.value_received(host_id, LAST_UPDATE_KEY, now.replace(microsecond=0))
         if host.loss_timer is not None:
             host.loss_timer.cancel()
         host.loss_timer = loop.call_later(timeout, self._host_lost, host)
@@ -468,12 +481,13 @@ class RPyMostatEngine:
         listener.points_seen(host.host_id, points)
         for sensor in host.sensors.values():
             if sensor.sensor_id not in sent:
+                sensor.cancel_timer()
                 sensor.stale = True
                 listener.point_unavailable(host.host_id, sensor.sensor_id)
 
     def _learn_interval(self, host: _Host) -> None:
         """The host's interval: median spacing of its last PUTs while online (outages are not spacings)."""
-        now = self._monotonic()
+        now = self._clock()
         if host.online and host.last_put is not None and (spacing := now - host.last_put) > 0:
             host.spacings.append(spacing)
             settings = self.settings
@@ -483,10 +497,10 @@ class RPyMostatEngine:
         host.last_put = now
 
     def _sensor_stale(self, host: _Host, sensor: _Sensor) -> None:
+        """No reading for `stale_intervals` intervals (every other way to become stale cancels this)."""
         sensor.timer = None
-        if not sensor.stale:
-            sensor.stale = True
-            self._listener.point_unavailable(host.host_id, sensor.sensor_id)
+        sensor.stale = True
+        self._listener.point_unavailable(host.host_id, sensor.sensor_id)
 
     def _host_lost(self, host: _Host) -> None:
         host.loss_timer = None
@@ -561,6 +575,30 @@ class RPyMostatEngine:
             "hosts_sending_empty_sensors": sorted(self._empty_sensor_hosts),
             **self.sensors_document(),
         }
+
+
+class _HttpLogger:
+    """What aiohttp's request handler logs: malformed HTTP is bad input (once per source), the rest ours.
+
+    Without it, every request aiohttp cannot parse (before any route, so before the allow-list) would put
+    an error with a traceback into Home Assistant's log.
+    """
+
+    def __init__(self, logger: logging.Logger, bad_input: OncePerSourceLogger) -> None:
+        self._logger = logger
+        self._bad_input = bad_input
+
+    def debug(self, msg: str, *args: Any, **kwargs: Any) -> None:
+        self._logger.debug(msg, *args, **kwargs)
+
+    def warning(self, msg: str, *args: Any, **kwargs: Any) -> None:
+        self._logger.warning(msg, *args, **kwargs)
+
+    def exception(self, msg: str, *args: Any, exc_info: Any = True, **kwargs: Any) -> None:
+        if isinstance(exc_info, HttpProcessingError) and args:
+            self._bad_input.warn(str(args[0]), "bad_http", f"{exc_info.code}: {exc_info.message}")
+            return
+        self._logger.error(msg, *args, exc_info=exc_info, **kwargs)
 
 
 def _iso(moment: datetime | None) -> str | None:
