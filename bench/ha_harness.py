@@ -158,9 +158,9 @@ def pyiot_entry() -> config_entries.ConfigEntry:
     )
 
 
-async def wait_mqtt_connected(hass: HomeAssistant, timeout: float = 20.0) -> None:
+async def wait_mqtt_connected(hass: HomeAssistant, within: float = 20.0) -> None:
     """Wait until HA's MQTT client is connected to the broker."""
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + within
     while time.monotonic() < deadline:
         mqtt_data = hass.data.get(mqtt.DATA_MQTT)
         if mqtt_data is not None and mqtt_data.client.connected:
@@ -169,17 +169,12 @@ async def wait_mqtt_connected(hass: HomeAssistant, timeout: float = 20.0) -> Non
     raise RuntimeError("Home Assistant's MQTT client did not connect to the broker")
 
 
-async def add_mqtt_entry(
-    hass: HomeAssistant, host: str, port: int, protocol: str | None = None
-) -> config_entries.ConfigEntry:
+async def add_mqtt_entry(hass: HomeAssistant, host: str, port: int) -> config_entries.ConfigEntry:
     """Add HA's MQTT integration on the broker (as its config flow stores it) and wait until connected.
 
-    `protocol` ("3.1.1", "5") is the advanced option of the MQTT entry; None keeps HA's default.
+    HA migrates the entry to MQTT 5 at set-up when the broker supports it (mosquitto 2 does).
     """
-    data: dict[str, Any] = {"broker": host, "port": port}
-    if protocol is not None:
-        data["protocol"] = protocol
-    entry = new_entry("mqtt", data, title=host, version=2, minor_version=1)
+    entry = new_entry("mqtt", {"broker": host, "port": port}, title=host, version=2, minor_version=1)
     await hass.config_entries.async_add(entry)
     await wait_mqtt_connected(hass)
     return entry

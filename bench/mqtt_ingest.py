@@ -13,10 +13,20 @@ It starts its own mosquitto and a real Home Assistant in this process (temporary
 2. Anchor A, HA MQTT sensors: the same N x M sensors through MQTT discovery with the `value_template` a
    user needs for Pyaiot payloads, fed the same K messages on the same topics (PyIoT unloaded meanwhile).
 3. Anchor B, raw subscriber: a paho-mqtt subscriber process counting the same K messages.
+4. Diagnostic: the same messages to a no-op callback subscribed to `node/#` through HA's MQTT client,
+   the ceiling of anything that reads the topic through HA's MQTT integration as PyIoT does.
 
-Each repetition runs the three in a rotating order in the same Home Assistant; medians are reported.
-Then the restore cost: 1,000 stored nodes x 4 points, in fresh config dirs, set-up time until every
-entity exists, and memory per node. These are printed figures, not assertions.
+Each repetition runs them in a rotating order in the same Home Assistant; medians are reported. The share
+of the measured interval spent in Python's cyclic GC is printed too. The publisher sends pre-encoded
+QoS 0 PUBLISH packets on a plain socket by default (`--publisher paho` for paho's `publish()`), so that on
+a 2-core machine the load generator's CPU stays out of the measurement.
+
+Then the restore cost: 1,000 stored nodes x 4 points written as the hub stores them, set-up time until
+every entity is added (a fresh config dir, then the same dir after a restart) and memory per node
+(tracemalloc; RSS for reference). These are printed figures, not assertions; nothing is timed in tests.
+
+`PYIOT_BENCH_ROOT=<dir>` benchmarks `<dir>/custom_components/pyiot` (a scratch copy) instead of the
+repository's; `--profile DIR` writes cProfile statistics of the measured runs.
 """
 
 import argparse
@@ -82,7 +92,6 @@ class Volumes:
     publisher: str
     restore_nodes: int
     kinds: tuple[str, ...] = tuple(RUN_KINDS)
-    ha_mqtt_protocol: str | None = None
 
     @property
     def entities(self) -> int:
@@ -126,6 +135,7 @@ class RunResult:
     other_writes: int = 0
     final_ok: int | None = None
     final_total: int | None = None
+    gc_seconds: float | None = None
 
 
 @dataclass
@@ -170,22 +180,25 @@ class LoadProcess:
         load = cls(process, role)
         try:
             line = await load.readline()
-            if line != mqtt_load.READY:
-                raise RuntimeError(f"{role} process did not start: {line!r}")
         except BaseException:
             await load.close()
             raise
+        if line != mqtt_load.READY:
+            await load.close()
+            raise RuntimeError(f"{role} process did not start: {line!r}")
         return load
 
-    async def readline(self, timeout: float = PROCESS_TIMEOUT) -> str:
-        """The next line the process printed."""
-        assert self.process.stdout is not None
-        async with asyncio.timeout(timeout):
+    async def readline(self) -> str:
+        """The next line the process printed (waits at most PROCESS_TIMEOUT)."""
+        if self.process.stdout is None:
+            raise RuntimeError("no stdout pipe")
+        async with asyncio.timeout(PROCESS_TIMEOUT):
             return (await self.process.stdout.readline()).decode().strip()
 
     async def send(self, line: str) -> None:
         """Send one line to the process."""
-        assert self.process.stdin is not None
+        if self.process.stdin is None:
+            raise RuntimeError("no stdin pipe")
         self.process.stdin.write(f"{line}\n".encode())
         await self.process.stdin.drain()
 
@@ -247,11 +260,12 @@ async def wait_for_values(
     platform: str,
     unique_ids: list[str],
     expected: Sequence[float | None],
+    *,
     what: str,
-    timeout: float = PROCESS_TIMEOUT,
+    within: float = PROCESS_TIMEOUT,
 ) -> list[str]:
     """Wait until every entity exists and shows its expected value (None: just exists); its entity ids."""
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + within
     while True:
         entity_ids = ha_harness.entity_ids_for(hass, platform, unique_ids)
         missing = sum(
@@ -264,9 +278,7 @@ async def wait_for_values(
         if not missing:
             return [entity_id for entity_id in entity_ids if entity_id is not None]
         if time.monotonic() > deadline:
-            raise RuntimeError(
-                f"{what}: {missing} of {len(unique_ids)} entities not ready in {timeout:.0f} s"
-            )
+            raise RuntimeError(f"{what}: {missing} of {len(unique_ids)} entities not ready in {within:.0f} s")
         await asyncio.sleep(0.05)
 
 
@@ -277,10 +289,39 @@ def _shows(state: str, value: float) -> bool:
         return False
 
 
+class GcTimer:
+    """Time spent in Python's cyclic garbage collector (`gc.callbacks`) while a run is measured."""
+
+    def __init__(self) -> None:
+        """Not started yet."""
+        self.intervals: list[tuple[float, float]] = []
+        self._began = 0.0
+
+    def _callback(self, phase: str, _info: dict[str, int]) -> None:
+        if phase == "start":
+            self._began = time.monotonic()
+        else:
+            self.intervals.append((self._began, time.monotonic()))
+
+    def start(self) -> None:
+        """Start timing collections."""
+        gc.callbacks.append(self._callback)
+
+    def stop(self) -> None:
+        """Stop timing collections."""
+        if self._callback in gc.callbacks:
+            gc.callbacks.remove(self._callback)
+
+    def seconds_between(self, start: float, end: float) -> float:
+        """Seconds spent collecting between `start` and `end`."""
+        return sum(max(0.0, min(stop, end) - max(began, start)) for began, stop in self.intervals)
+
+
 async def measure_writes(
     hass: HomeAssistant,
     port: int,
     vol: Volumes,
+    *,
     entity_ids: list[str],
     first_index: int,
     profile: Path | None,
@@ -291,7 +332,9 @@ async def measure_writes(
     counter = ha_harness.StateWriteCounter(hass, entity_ids, vol.messages)
     publisher = await LoadProcess.start("publish", port, *publish_args(vol, first_index))
     profiler = cProfile.Profile() if profile is not None else None
+    gc_timer = GcTimer()
     try:
+        gc_timer.start()
         if profiler is not None:
             profiler.enable()
         await publisher.send(mqtt_load.GO)
@@ -301,6 +344,7 @@ async def measure_writes(
     finally:
         if profiler is not None:
             profiler.disable()
+        gc_timer.stop()
         counter.stop()
         await publisher.close()
     if profiler is not None and profile is not None:
@@ -320,6 +364,7 @@ async def measure_writes(
         other_writes=counter.not_numeric,
         final_ok=final_ok,
         final_total=len(entity_ids),
+        gc_seconds=gc_timer.seconds_between(result["t_first"], counter.t_last),
     )
 
 
@@ -370,11 +415,16 @@ async def run_pyiot(ctx: IngestContext, first_index: int) -> RunResult:
     try:
         unique_ids = [f"pyaiot_mqtt:{node}:{res}" for node, res in vol.topics()]
         primes = [mqtt_load.value_text(res, prime)[1] for _node, res in vol.topics()]
-        entity_ids = await wait_for_values(hass, "pyiot", unique_ids, primes, "PyIoT announce")
+        entity_ids = await wait_for_values(hass, "pyiot", unique_ids, primes, what="PyIoT announce")
     finally:
         await announcer.close()
     result = await measure_writes(
-        hass, ctx.broker.port, vol, entity_ids, first_index, ctx.profile_path("pyiot", first_index)
+        hass,
+        ctx.broker.port,
+        vol,
+        entity_ids=entity_ids,
+        first_index=first_index,
+        profile=ctx.profile_path("pyiot", first_index),
     )
     if result.elapsed > 0.8 * 120:
         print(f"warning: a PyIoT run took {result.elapsed:.0f} s; nodes time out after 120 s without check")
@@ -408,7 +458,7 @@ async def run_ha_mqtt(ctx: IngestContext, first_index: int) -> RunResult:
     unique_ids = [config["unique_id"] for _topic, config in configs]
     for topic, config in configs:
         await mqtt.async_publish(hass, topic, json.dumps(config), qos=1)
-    await wait_for_values(hass, "mqtt", unique_ids, [None] * len(configs), "MQTT discovery")
+    await wait_for_values(hass, "mqtt", unique_ids, [None] * len(configs), what="MQTT discovery")
     prime = first_index - 1
     primes = [mqtt_load.value_text(res, prime)[1] for _node, res in vol.topics()]
     # HA's MQTT client sends the sensors' subscriptions in batches a little after the discovery: publish
@@ -417,14 +467,19 @@ async def run_ha_mqtt(ctx: IngestContext, first_index: int) -> RunResult:
         await publish_once(ctx.broker.port, vol, prime, "prime")
         try:
             entity_ids = await wait_for_values(
-                hass, "mqtt", unique_ids, primes, "MQTT sensors priming", timeout=PRIME_WAIT
+                hass, "mqtt", unique_ids, primes, what="MQTT sensors priming", within=PRIME_WAIT
             )
             break
         except RuntimeError:
             if attempt == PRIME_ATTEMPTS - 1:
                 raise
     result = await measure_writes(
-        hass, ctx.broker.port, vol, entity_ids, first_index, ctx.profile_path("ha_mqtt", first_index)
+        hass,
+        ctx.broker.port,
+        vol,
+        entity_ids=entity_ids,
+        first_index=first_index,
+        profile=ctx.profile_path("ha_mqtt", first_index),
     )
     for topic, _config in configs:
         await mqtt.async_publish(hass, topic, "", qos=1)
@@ -527,7 +582,7 @@ async def ingest_main(
     """Every ingest run, in one Home Assistant."""
     hass = await ha_harness.start_hass(config_dir)
     try:
-        await ha_harness.add_mqtt_entry(hass, broker.host, broker.port, vol.ha_mqtt_protocol)
+        await ha_harness.add_mqtt_entry(hass, broker.host, broker.port)
         ctx = IngestContext(hass, broker, vol, profile_dir)
         kinds = [kind for kind in RUNNERS if kind in vol.kinds]
         for rep in range(vol.reps):
@@ -706,12 +761,16 @@ def print_ingest(vol: Volumes, results: dict[str, Series]) -> None:
     names = (
         ("pyiot_state_writes_per_s", pyiot, ""),
         ("ha_mqtt_sensor_state_writes_per_s", ha_mqtt, ""),
-        ("raw_subscriber_msgs_per_s", raw, "paho, MQTT 3.1.1, own process"),
-        ("ha_mqtt_client_noop_msgs_per_s", noop, "diagnostic: HA's MQTT client, node/# to a no-op callback"),
+        ("raw_subscriber_msgs_per_s", raw, "; paho, MQTT 3.1.1, own process"),
+        (
+            "ha_mqtt_client_noop_msgs_per_s",
+            noop,
+            "; diagnostic: HA's MQTT client, node/# to a no-op callback",
+        ),
     )
     for name, series, note in names:
         if series.runs:
-            print(f"{name} = {series.median():.1f}  ({_spread(series.rates())}{'; ' + note if note else ''})")
+            print(f"{name} = {series.median():.1f}  ({_spread(series.rates())}{note})")
     if pyiot.runs and ha_mqtt.runs:
         ratio_ha = pyiot.median() / ha_mqtt.median()
         print(
@@ -724,30 +783,53 @@ def print_ingest(vol: Volumes, results: dict[str, Series]) -> None:
             f"ratio_vs_raw = {ratio_raw * 100:.1f} % "
             f"(target >= {TARGET_RATIO_VS_RAW * 100:.0f} %: {_mark(ratio_raw >= TARGET_RATIO_VS_RAW)})"
         )
+    _print_diagnostics(pyiot, ha_mqtt, noop)
+    _print_losses(vol, results)
+
+
+def _print_diagnostics(pyiot: Series, ha_mqtt: Series, noop: Series) -> None:
+    """Where the time per message goes: HA's MQTT client floor and the cyclic GC."""
+    measured = [
+        (name, series) for name, series in (("pyiot", pyiot), ("ha_mqtt_sensor", ha_mqtt)) if series.runs
+    ]
     if noop.runs:
         floor = 1e6 / noop.median()
-        print(f"per_message_us: ha_mqtt_client_floor = {floor:.1f}", end="")
-        for name, series in (("pyiot", pyiot), ("ha_mqtt_sensor", ha_mqtt)):
-            if series.runs:
-                total = 1e6 / series.median()
-                print(f", {name} = {total:.1f} (+{total - floor:.1f} above the floor)", end="")
-        print()
-    for name, series in (
-        ("pyiot", pyiot),
-        ("ha_mqtt_sensor", ha_mqtt),
-        ("raw_subscriber", raw),
-        ("ha_mqtt_client_noop", noop),
-    ):
+        parts = [f"ha_mqtt_client_floor = {floor:.1f}"]
+        for name, series in measured:
+            total = 1e6 / series.median()
+            parts.append(f"{name} = {total:.1f} (+{total - floor:.1f} above the floor)")
+        print("per_message_us: " + ", ".join(parts))
+    for name, series in measured:
+        shares = [run.gc_seconds / run.elapsed for run in series.runs if run.gc_seconds is not None]
+        if shares:
+            print(
+                f"{name}_gc_share = {statistics.median(shares) * 100:.0f} % of the measured interval "
+                "(Python's cyclic GC, median)"
+            )
+
+
+def _print_losses(vol: Volumes, results: dict[str, Series]) -> None:
+    """Messages that did not become state writes (or were not received), and the final-state check."""
+    labels = {
+        "pyiot": "pyiot",
+        "ha_mqtt": "ha_mqtt_sensor",
+        "raw": "raw_subscriber",
+        "ha_noop": "ha_mqtt_client_noop",
+    }
+    for kind in RUN_KINDS:
+        series = results[kind]
         if not series.runs:
             continue
         seen = sum(run.seen for run in series.runs)
         sent = sum(run.sent for run in series.runs)
-        line = f"{name}_loss = {sent - seen} of {sent} messages"
+        line = f"{labels[kind]}_loss = {sent - seen} of {sent} messages"
         if series.runs[0].final_total is not None:
             ok = sum(run.final_ok or 0 for run in series.runs)
             total = sum(run.final_total or 0 for run in series.runs)
             other = sum(run.other_writes for run in series.runs)
-            line += f"; final states correct {ok}/{total}; non-numeric writes {other}"
+            line += (
+                f"; final states correct {ok}/{total} ({vol.entities} per run); non-numeric writes {other}"
+            )
         print(line)
 
 
@@ -759,10 +841,16 @@ def print_restore(vol: Volumes, results: RestoreResults) -> None:
     median_first = statistics.median(first)
     print(
         f"restore_setup_s = {median_first:.3f}  (fresh config dir, registries empty; "
-        f"{_spread(first, '{:.3f}')}; target < {TARGET_RESTORE_S} s: {_mark(median_first < TARGET_RESTORE_S)})"
+        f"{_spread(first, '{:.3f}')}; target < {TARGET_RESTORE_S} s: "
+        f"{_mark(median_first < TARGET_RESTORE_S)})"
     )
     detail = results.first[len(results.first) // 2]
     print(
+        f"  entities all added at {detail.entities_at:.3f} s, async_setup returned at "
+        f"{detail.setup_returned_at:.3f} s ({detail.entities} entities)"
+    )
+    detail = results.restart[len(results.restart) // 2]
+    restart_detail = (
         f"  entities all added at {detail.entities_at:.3f} s, async_setup returned at "
         f"{detail.setup_returned_at:.3f} s ({detail.entities} entities)"
     )
@@ -772,6 +860,7 @@ def print_restore(vol: Volumes, results: RestoreResults) -> None:
         f"{_spread(restart, '{:.3f}')}; target < {TARGET_RESTORE_S} s: "
         f"{_mark(median_restart < TARGET_RESTORE_S)})"
     )
+    print(restart_detail)
     nodes = vol.restore_nodes
     if results.memory_first is not None and results.memory_first.traced_bytes is not None:
         per_node = results.memory_first.traced_bytes / nodes / 1024
@@ -816,18 +905,13 @@ def parse_args(argv: Sequence[str] | None) -> tuple[Volumes, argparse.Namespace]
         "--profile",
         type=Path,
         metavar="DIR",
-        help="cProfile the HA event loop during every measured PyIoT / HA MQTT run into DIR/<kind>-rep<N>.pstats "
-        "(the rates are then not comparable to unprofiled ones)",
+        help="cProfile the HA event loop during every measured PyIoT / HA MQTT run into "
+        "DIR/<kind>-rep<N>.pstats (the rates are then not comparable to unprofiled ones)",
     )
     parser.add_argument(
         "--kinds",
         default=",".join(RUN_KINDS),
         help="ingest runs to do, comma-separated among pyiot,ha_mqtt,raw (default: all; ratios need all)",
-    )
-    parser.add_argument(
-        "--ha-mqtt-protocol",
-        choices=("3.1.1", "5"),
-        help="protocol option of HA's MQTT entry for the ingest runs (default: not set, HA's default)",
     )
     parser.add_argument("--skip-ingest", action="store_true")
     parser.add_argument("--skip-restore", action="store_true")
@@ -844,7 +928,6 @@ def parse_args(argv: Sequence[str] | None) -> tuple[Volumes, argparse.Namespace]
         publisher=args.publisher,
         restore_nodes=args.restore_nodes,
         kinds=tuple(kind for kind in args.kinds.split(",") if kind in RUN_KINDS),
-        ha_mqtt_protocol=args.ha_mqtt_protocol,
     )
     return vol, args
 

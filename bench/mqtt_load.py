@@ -122,40 +122,52 @@ def _wait_for_stdin_eof() -> None:
         pass
 
 
-def run_announce(host: str, port: int, nodes: int, resource_count: int, prime_index: int) -> None:
-    """Play the nodes during set-up (see the module docstring)."""
-    ids = node_ids(nodes)
-    names = resources(resource_count)
-    client = _client(host, port, paho.MQTTProtocolVersion.MQTTv311)
-    subscribed = threading.Event()
+class _Announcer:
+    """The nodes' side of the set-up: keepalives and answers to discovery requests."""
 
-    def check_all() -> None:
-        for node in ids:
-            client.publish("node/check", json.dumps({"id": node}), qos=0)
+    def __init__(self, client: paho.Client, nodes: int, resource_count: int, prime_index: int) -> None:
+        self.client = client
+        self.ids = node_ids(nodes)
+        self.names = resources(resource_count)
+        self.prime_index = prime_index
+        self.subscribed = threading.Event()
 
-    def on_subscribe(*_: object) -> None:
-        subscribed.set()
+    def check_all(self) -> None:
+        for node in self.ids:
+            self.client.publish("node/check", json.dumps({"id": node}), qos=0)
 
-    def on_message(_client: paho.Client, _userdata: object, message: paho.MQTTMessage) -> None:
+    def on_subscribe(self, *_: object) -> None:
+        self.subscribed.set()
+
+    def on_message(self, _client: paho.Client, _userdata: object, message: paho.MQTTMessage) -> None:
         levels = message.topic.split("/")
         text = message.payload.decode(errors="replace").strip()
         if message.topic == "gateway/check":
-            check_all()
+            self.check_all()
         elif len(levels) == 3 and levels[2] == "discover":
-            node = levels[1]
-            if text == "resources":
-                client.publish(f"node/{node}/resources", json.dumps(names), qos=0)
-            elif text == "values":
-                for resource in names:
-                    client.publish(f"node/{node}/{resource}", value_payload(resource, prime_index), qos=0)
+            self.discover(levels[1], text)
 
-    client.on_subscribe = on_subscribe
-    client.on_message = on_message
+    def discover(self, node: str, what: str) -> None:
+        if what == "resources":
+            self.client.publish(f"node/{node}/resources", json.dumps(self.names), qos=0)
+        elif what == "values":
+            for resource in self.names:
+                self.client.publish(
+                    f"node/{node}/{resource}", value_payload(resource, self.prime_index), qos=0
+                )
+
+
+def run_announce(host: str, port: int, nodes: int, resource_count: int, prime_index: int) -> None:
+    """Play the nodes during set-up (see the module docstring)."""
+    client = _client(host, port, paho.MQTTProtocolVersion.MQTTv311)
+    announcer = _Announcer(client, nodes, resource_count, prime_index)
+    client.on_subscribe = announcer.on_subscribe
+    client.on_message = announcer.on_message
     client.loop_start()
     client.subscribe([("gateway/check", 0), ("gateway/+/discover", 0)])
-    if not subscribed.wait(10):
+    if not announcer.subscribed.wait(10):
         raise SystemExit("announcer: subscription not confirmed")
-    check_all()
+    announcer.check_all()
     _emit(READY)
     _wait_for_stdin_eof()
     client.disconnect()
@@ -225,7 +237,7 @@ def run_publish(
     _emit(json.dumps({"t_first": t_first, "t_last": t_last, "sent": len(batch)}))
 
 
-def run_subscribe(host: str, port: int, topic: str, expect: int, idle: float, protocol: str) -> None:
+def run_subscribe(host: str, port: int, topic: str, *, expect: int, idle: float, protocol: str) -> None:
     """Count messages on `topic` (see the module docstring)."""
     version = paho.MQTTProtocolVersion.MQTTv5 if protocol == "5" else paho.MQTTProtocolVersion.MQTTv311
     client = _client(host, port, version)
@@ -288,7 +300,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         batch = value_messages(args.nodes, args.resources, count, args.first_index)
         run_publish(args.host, args.port, batch, args.client, args.chunk)
     else:
-        run_subscribe(args.host, args.port, args.topic, args.messages, args.idle, args.protocol)
+        run_subscribe(
+            args.host, args.port, args.topic, expect=args.messages, idle=args.idle, protocol=args.protocol
+        )
 
 
 if __name__ == "__main__":

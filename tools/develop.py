@@ -498,6 +498,8 @@ DEMO_TUNING: dict[str, Any] = {
     "stale_minutes": 30,
     "fail_safe": "off",
     "frost_duty": 20,
+    "optimum_start": True,
+    "max_lead_minutes": 180,
     "protection": {
         "min_on_minutes": 1,
         "min_off_minutes": 1,

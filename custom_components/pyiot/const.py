@@ -52,6 +52,8 @@ CONF_MIN_OFF_MINUTES: Final = "min_off_minutes"
 CONF_MAX_STARTS_PER_HOUR: Final = "max_starts_per_hour"
 CONF_MAX_RUN_MINUTES: Final = "max_run_minutes"
 CONF_PRESETS: Final = "presets"
+CONF_OPTIMUM_START: Final = "optimum_start"
+CONF_MAX_LEAD_MINUTES: Final = "max_lead_minutes"
 PRESET_NAMES: Final = ("away", "eco", "comfort", "sleep", "boost")
 
 DEFAULT_PRESET_TEMPERATURES: Final = {

@@ -12,9 +12,6 @@ from .const import DOMAIN
 from .hub import NodeHub
 from .nodes import EntityCategory, PointKind, PointSpec
 
-TRANSLATED_KEYS = frozenset({"led", "position", "imu"})
-"""Point keys with a translated entity name in translations/en.json."""
-
 
 class PyIoTPointEntity(Entity):
     """One point of one node."""
@@ -32,8 +29,8 @@ class PyIoTPointEntity(Entity):
         self._attr_entity_registry_enabled_default = point.enabled_by_default
         if point.entity_category is not None:
             self._attr_entity_category = _CATEGORIES[point.entity_category]
-        if point.key in TRANSLATED_KEYS:
-            self._attr_translation_key = point.key
+        if point.translation_key is not None:
+            self._attr_translation_key = point.translation_key
         elif point.device_class is None or point.name is not None:
             self._attr_name = point.name or point.key
         info = hub.nodes[node_id].info

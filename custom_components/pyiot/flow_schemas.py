@@ -31,10 +31,12 @@ from .const import (
     CONF_FAIL_SAFE,
     CONF_FROST_DUTY,
     CONF_HEATERS,
+    CONF_MAX_LEAD_MINUTES,
     CONF_MAX_RUN_MINUTES,
     CONF_MAX_STARTS_PER_HOUR,
     CONF_MIN_OFF_MINUTES,
     CONF_MIN_ON_MINUTES,
+    CONF_OPTIMUM_START,
     CONF_OUTDOOR_SENSOR,
     CONF_PRESETS,
     CONF_PROTECTION,
@@ -119,6 +121,8 @@ def tuning_schema() -> vol.Schema:
             vol.Required(CONF_STALE_MINUTES): _number(1, 1440, 1, "min"),
             vol.Required(CONF_FAIL_SAFE): _select([m.value for m in FailSafeMode], CONF_FAIL_SAFE),
             vol.Required(CONF_FROST_DUTY): _number(0, 100, 1, "%"),
+            vol.Required(CONF_OPTIMUM_START): BooleanSelector(),
+            vol.Required(CONF_MAX_LEAD_MINUTES): _number(1, 720, 1, "min"),
             vol.Required(CONF_PROTECTION): section(
                 vol.Schema(
                     {
@@ -164,6 +168,7 @@ def settings_error(data: dict[str, Any], options: dict[str, Any]) -> str | None:
         settings.aggregation()
         settings.fail_safe()
         settings.presets()
+        settings.optimum_start()
     except ScheduleError as err:
         return err.translation_key
     return None

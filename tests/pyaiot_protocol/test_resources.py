@@ -185,8 +185,12 @@ def test_point_specs() -> None:
         spec = point_for_resource(key)
         assert spec is not None
         assert (spec.kind, spec.device_class, spec.unit) == (PointKind.SENSOR, device_class, unit)
-    assert point_for_resource("led") == PointSpec(key="led", kind=PointKind.SWITCH, writable=True)
-    for key in ("position", "imu", "suit_state", "dwnld", "vendor"):
+    assert point_for_resource("led") == PointSpec(
+        key="led", kind=PointKind.SWITCH, writable=True, translation_key="led"
+    )
+    for key in ("position", "imu"):
+        assert point_for_resource(key) == PointSpec(key=key, kind=PointKind.SENSOR, translation_key=key)
+    for key in ("suit_state", "dwnld", "vendor"):
         assert point_for_resource(key) == PointSpec(key=key, kind=PointKind.SENSOR)
     for key in ("js", "robot"):
         spec = point_for_resource(key)

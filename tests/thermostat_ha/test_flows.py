@@ -27,6 +27,8 @@ TUNING: dict[str, Any] = {
     "stale_minutes": 20,
     "fail_safe": "frost_protection",
     "frost_duty": 15,
+    "optimum_start": True,
+    "max_lead_minutes": 120,
     "protection": {
         "min_on_minutes": 2,
         "min_off_minutes": 4,

@@ -131,14 +131,14 @@ async def test_corrupt_storage_is_kept_aside(
         "key": "pyiot.thermostat.01ZONE",
         "data": {
             "schedule": {"version": 1, "rules": "garbage"},
-            "guards": {HEATER: {"is_on": "maybe"}},
-            "algorithm": {"bad": True},
+            "controller": {"guards": {HEATER: {"is_on": "maybe"}}, "algorithm": {"bad": True}},
         },
     }
     assert await hass.config_entries.async_setup(zone_entry.entry_id)
     await hass.async_block_till_done()
     assert hass.states.get(CLIMATE).attributes["temperature"] == 20.0
-    assert "unreadable" in caplog.text
+    assert "schedule of Living room is unreadable" in caplog.text
+    assert "forgets its relay history" in caplog.text
     assert hass_storage["pyiot.thermostat.01ZONE.corrupt"]["data"]["schedule"]["rules"] == "garbage"
 
 

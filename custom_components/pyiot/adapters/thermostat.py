@@ -53,6 +53,7 @@ class ThermostatZone:
             aggregation=self.settings.aggregation(),
             fail_safe=self.settings.fail_safe(),
             presets=self.settings.presets(),
+            optimum_start=self.settings.optimum_start(),
         )
         self._store: Store[dict[str, Any]] = Store(
             hass, STORAGE_VERSION, f"{DOMAIN}.thermostat.{entry.entry_id}"
@@ -76,7 +77,10 @@ class ThermostatZone:
         )
 
     async def async_load(self) -> None:
-        """Restore the schedule and the relays' history; corrupt data is logged and kept aside."""
+        """Restore the schedule, relay history, algorithm state and learned rates.
+
+        Corrupt data is logged and kept aside; the zone then starts from its settings.
+        """
         data = await self._store.async_load() or {}
         if "schedule" in data:
             try:
@@ -95,17 +99,16 @@ class ThermostatZone:
                 await Store[dict[str, Any]](
                     self.hass, STORAGE_VERSION, f"{self._store.key}.corrupt"
                 ).async_save(data)
-        for relay, state in data.get("guards", {}).items():
-            if relay in self.controller.heaters + self.controller.coolers:
-                try:
-                    self.controller.guard(relay).load_state(state)
-                except ScheduleError as err:
-                    LOGGER.warning("Forgetting the unreadable history of %s: %s", relay, err)
-        if (algorithm := data.get("algorithm")) is not None:
+        if "controller" in data:
             try:
-                self.controller.algorithm.load_state(algorithm)
+                self.controller.load_state(data["controller"])
             except ScheduleError as err:
-                LOGGER.warning("Restarting the %s algorithm state: %s", self.name, err)
+                LOGGER.warning(
+                    "%s forgets its relay history, algorithm state and learned rates, which are "
+                    "unreadable: %s",
+                    self.name,
+                    err,
+                )
 
     @callback
     def async_start(self) -> None:
@@ -144,12 +147,7 @@ class ThermostatZone:
 
     @callback
     def _data_to_save(self) -> dict[str, Any]:
-        relays = self.controller.heaters + self.controller.coolers
-        return {
-            "schedule": self.controller.schedule.to_dict(),
-            "guards": {relay: self.controller.guard(relay).state_dict() for relay in relays},
-            "algorithm": self.controller.algorithm.state_dict(),
-        }
+        return {"schedule": self.controller.schedule.to_dict(), "controller": self.controller.state_dict()}
 
     # --- the control loop ----------------------------------------------------------------------
 

@@ -14,10 +14,12 @@ from ..const import (
     CONF_FAIL_SAFE,
     CONF_FROST_DUTY,
     CONF_HEATERS,
+    CONF_MAX_LEAD_MINUTES,
     CONF_MAX_RUN_MINUTES,
     CONF_MAX_STARTS_PER_HOUR,
     CONF_MIN_OFF_MINUTES,
     CONF_MIN_ON_MINUTES,
+    CONF_OPTIMUM_START,
     CONF_OUTDOOR_SENSOR,
     CONF_PRESETS,
     CONF_PROTECTION,
@@ -32,6 +34,7 @@ from ..thermostat import (
     DecisionAlgorithm,
     FailSafeConfig,
     FailSafeMode,
+    OptimumStartConfig,
     RelayGuard,
     Target,
     create_algorithm,
@@ -54,6 +57,8 @@ DEFAULT_OPTIONS: dict[str, Any] = {
         CONF_MAX_RUN_MINUTES: 0,
     },
     CONF_PRESETS: dict(DEFAULT_PRESET_TEMPERATURES),
+    CONF_OPTIMUM_START: False,
+    CONF_MAX_LEAD_MINUTES: 180,
 }
 
 
@@ -125,3 +130,10 @@ class ThermostatSettings:
             name: Target(heat=float(value)) if self.heaters else Target(cool=float(value))
             for name, value in temperatures.items()
         }
+
+    def optimum_start(self) -> OptimumStartConfig:
+        """Whether to start early so that scheduled targets are reached on time (learning always runs)."""
+        return OptimumStartConfig(
+            enabled=bool(self.options[CONF_OPTIMUM_START]),
+            max_lead=timedelta(minutes=float(self.options[CONF_MAX_LEAD_MINUTES])),
+        )

@@ -30,6 +30,9 @@ class EntityCategory(StrEnum):
 class PointSpec:
     """One value on a node.
 
+    `translation_key` names an entity translation of the integration (e.g. "led" → "LED"); without
+    it the entity is named by `name`, or by its device class, or by its key.
+
     `device_class`, `unit` and `state_class` use Home Assistant's string values ("temperature", "°C",
     "measurement") so that transports stay independent of Home Assistant while the hub can pass them on.
     """
@@ -37,6 +40,7 @@ class PointSpec:
     key: str
     kind: PointKind
     name: str | None = None
+    translation_key: str | None = None
     device_class: str | None = None
     unit: str | None = None
     state_class: str | None = None
@@ -69,6 +73,7 @@ class PointSpec:
             key=str(data["key"]),
             kind=PointKind(data["kind"]),
             name=data.get("name"),
+            translation_key=data.get("translation_key"),
             device_class=data.get("device_class"),
             unit=data.get("unit"),
             state_class=data.get("state_class"),
@@ -85,6 +90,7 @@ class PointSpec:
 
 _OPTIONAL_FIELDS = (
     "name",
+    "translation_key",
     "device_class",
     "unit",
     "state_class",

@@ -77,6 +77,7 @@ LAST_UPDATE_POINT: Final = PointSpec(
     kind=PointKind.SENSOR,
     device_class="timestamp",
     entity_category=EntityCategory.DIAGNOSTIC,
+    translation_key="last_update",
 )
 
 
