@@ -3,14 +3,13 @@
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
+from homeassistant.const import STATE_ON
+from homeassistant.core import HomeAssistant
+from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.pyiot.const import DOMAIN
-from homeassistant.const import STATE_ON
-from homeassistant.core import HomeAssistant
-from homeassistant.util import dt as dt_util
-
 from tests.thermostat_ha.conftest import NO_PROTECTION
 
 CLIMATE = "climate.living_room"
