@@ -33,6 +33,7 @@ import argparse
 import asyncio
 from collections.abc import Callable, Sequence
 import cProfile
+import dataclasses
 from dataclasses import dataclass, field
 import gc
 import json
@@ -637,7 +638,7 @@ def _rss() -> int:
 
 
 async def restore_instance(
-    config_dir: Path, broker: Mosquitto, expected: int, *, first: bool, trace: bool
+    config_dir: Path, broker: tuple[str, int], expected: int, *, first: bool, trace: bool
 ) -> RestoreResult:
     """Start HA on `config_dir`, set up the PyIoT entry and time it until every entity is added.
 
@@ -648,7 +649,7 @@ async def restore_instance(
     hass = await ha_harness.start_hass(config_dir)
     try:
         if first:
-            await ha_harness.add_mqtt_entry(hass, broker.host, broker.port)
+            await ha_harness.add_mqtt_entry(hass, *broker)
         else:
             await async_setup_component(hass, "mqtt", {})
             await ha_harness.wait_mqtt_connected(hass)
@@ -717,7 +718,7 @@ class RestoreResults:
     memory_restart: RestoreResult | None = None
 
 
-def restore_bench(broker: Mosquitto, vol: Volumes, workdir: Path) -> RestoreResults:
+def restore_bench(broker: tuple[str, int], vol: Volumes, workdir: Path) -> RestoreResults:
     """Fresh config dirs with the storage file: first set-up and restart, timed; then traced for memory."""
     results = RestoreResults()
     expected = vol.restore_nodes * 4
@@ -742,6 +743,45 @@ def restore_bench(broker: Mosquitto, vol: Volumes, workdir: Path) -> RestoreResu
     results.memory_first = instance(config_dir, first=True, trace=True)
     results.memory_restart = instance(config_dir, first=False, trace=True)
     return results
+
+
+def restore_in_child(broker: Mosquitto, vol: Volumes, workdir: Path) -> RestoreResults:
+    """`restore_bench` in a fresh process (clean heap: meaningful RSS, no garbage of the ingest runs)."""
+    out = workdir / "restore.json"
+    command = [
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "--restore-child",
+        str(out),
+        "--broker-port",
+        str(broker.port),
+        "--reps",
+        str(vol.reps),
+        "--restore-nodes",
+        str(vol.restore_nodes),
+    ]
+    subprocess.run(command, check=True, stdin=subprocess.DEVNULL)
+    data = json.loads(out.read_text(encoding="utf-8"))
+
+    def result(item: dict[str, Any] | None) -> RestoreResult | None:
+        return None if item is None else RestoreResult(**item)
+
+    return RestoreResults(
+        first=[RestoreResult(**item) for item in data["first"]],
+        restart=[RestoreResult(**item) for item in data["restart"]],
+        memory_first=result(data["memory_first"]),
+        memory_restart=result(data["memory_restart"]),
+    )
+
+
+def restore_child(args: argparse.Namespace, vol: Volumes) -> None:
+    """Entry point of the restore process: measure, write the results as JSON."""
+    workdir = Path(tempfile.mkdtemp(prefix="pyiot-bench-restore-"))
+    try:
+        results = restore_bench(("127.0.0.1", args.broker_port), vol, workdir)
+        Path(args.restore_child).write_text(json.dumps(dataclasses.asdict(results)), encoding="utf-8")
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 # --- report --------------------------------------------------------------------------------------
@@ -844,12 +884,12 @@ def print_restore(vol: Volumes, results: RestoreResults) -> None:
         f"{_spread(first, '{:.3f}')}; target < {TARGET_RESTORE_S} s: "
         f"{_mark(median_first < TARGET_RESTORE_S)})"
     )
-    detail = results.first[len(results.first) // 2]
+    detail = sorted(results.first, key=lambda result: result.seconds)[len(results.first) // 2]
     print(
         f"  entities all added at {detail.entities_at:.3f} s, async_setup returned at "
         f"{detail.setup_returned_at:.3f} s ({detail.entities} entities)"
     )
-    detail = results.restart[len(results.restart) // 2]
+    detail = sorted(results.restart, key=lambda result: result.seconds)[len(results.restart) // 2]
     restart_detail = (
         f"  entities all added at {detail.entities_at:.3f} s, async_setup returned at "
         f"{detail.setup_returned_at:.3f} s ({detail.entities} entities)"
@@ -879,7 +919,7 @@ def print_restore(vol: Volumes, results: RestoreResults) -> None:
     if rss is not None:
         print(
             f"memory_per_node_rss_kb = {rss / nodes / 1024:.1f}  (RSS delta of the first set-up, first HA "
-            "instance of this process; coarse: allocator arenas)"
+            "instance of a fresh process; coarse: allocator arenas)"
         )
 
 
@@ -911,8 +951,10 @@ def parse_args(argv: Sequence[str] | None) -> tuple[Volumes, argparse.Namespace]
     parser.add_argument(
         "--kinds",
         default=",".join(RUN_KINDS),
-        help="ingest runs to do, comma-separated among pyiot,ha_mqtt,raw (default: all; ratios need all)",
+        help="ingest runs to do, comma-separated among pyiot,ha_mqtt,raw,ha_noop (default: all)",
     )
+    parser.add_argument("--restore-child", help=argparse.SUPPRESS)
+    parser.add_argument("--broker-port", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--skip-ingest", action="store_true")
     parser.add_argument("--skip-restore", action="store_true")
     args = parser.parse_args(argv)
@@ -936,6 +978,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     """Run the benchmark and print the figures."""
     vol, args = parse_args(argv)
     ha_harness.quiet_logging()
+    if args.restore_child:
+        restore_child(args, vol)
+        return
     workdir = Path(tempfile.mkdtemp(prefix="pyiot-bench-"))
     broker = start_mosquitto(workdir)
     started = time.monotonic()
@@ -947,18 +992,17 @@ def main(argv: Sequence[str] | None = None) -> None:
             flush=True,
         )
         print(f"integration under test: {INTEGRATION_ROOT / 'custom_components' / 'pyiot'}", flush=True)
-        restore = None
-        if not args.skip_restore:
-            # First: the first HA instance of a fresh process gives the most meaningful RSS delta.
-            print("restore cost:", flush=True)
-            restore = restore_bench(broker, vol, workdir)
         ingest = None
         if not args.skip_ingest:
             print(
-                "ingest (same HA instance; PyIoT unloaded and MQTT sensors removed between runs):", flush=True
+                "ingest (one HA instance; PyIoT unloaded and MQTT sensors removed between runs):", flush=True
             )
             config_dir = ha_harness.make_config_dir(workdir / "ingest")
             ingest = ha_harness.run_hass(lambda: ingest_main(broker, vol, config_dir, args.profile))
+        restore = None
+        if not args.skip_restore:
+            print("restore cost (in a fresh process; one HA instance per set-up):", flush=True)
+            restore = restore_in_child(broker, vol, workdir)
         print()
         print("=== results ===")
         print(

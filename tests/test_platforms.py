@@ -52,7 +52,7 @@ async def hub(hass: HomeAssistant, hass_storage: dict[str, Any], mqtt_entry: Moc
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
     node_hub: NodeHub = entry.runtime_data
-    await node_hub.transport.async_stop()
+    await node_hub.async_stop_transport()
     node_hub.transport = RecordingTransport()
     return node_hub
 

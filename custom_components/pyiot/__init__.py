@@ -1,7 +1,7 @@
 """PyIoT: DIY IoT systems in Home Assistant."""
 
-from homeassistant.const import Platform
-from homeassistant.core import HomeAssistant
+from homeassistant.const import EVENT_HOMEASSISTANT_STOP, Platform
+from homeassistant.core import Event, HomeAssistant
 from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.typing import ConfigType
 
@@ -11,7 +11,6 @@ from .adapters.thermostat import ThermostatZone
 from .const import CONF_ENTRY_TYPE, DOMAIN, EntryType
 from .hub import NodeHub
 from .models import PyIoTConfigEntry
-from .nodes import Transport
 from .services import async_setup_services
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
@@ -47,14 +46,21 @@ async def async_setup_entry(hass: HomeAssistant, entry: PyIoTConfigEntry) -> boo
 
     hub = NodeHub(hass, entry, EntryType(entry.data[CONF_ENTRY_TYPE]).value)
     await hub.async_load()
-    transport: Transport
+
+    async def stop_transport(_: Event) -> None:
+        await hub.async_stop_transport()
+
+    entry.async_on_unload(hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, stop_transport))
     if entry.data[CONF_ENTRY_TYPE] == EntryType.RPYMOSTAT:
         transport = await async_create_rpymostat(hass, hub)
-    else:
-        transport = await async_create_pyaiot_mqtt(hass, hub)
+        entry.runtime_data = hub
+        await hass.config_entries.async_forward_entry_setups(entry, NODE_PLATFORMS)
+        await transport.async_start()  # binding the port can fail: setup reports it
+        return True
+    await async_create_pyaiot_mqtt(hass, hub)
     entry.runtime_data = hub
     await hass.config_entries.async_forward_entry_setups(entry, NODE_PLATFORMS)
-    await transport.async_start()
+    hub.async_start_transport()
     return True
 
 

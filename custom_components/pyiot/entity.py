@@ -33,10 +33,15 @@ class PyIoTPointEntity(Entity):
             self._attr_translation_key = point.translation_key
         elif point.device_class is None or point.name is not None:
             self._attr_name = point.name or point.key
-        info = hub.nodes[node_id].info
-        self._attr_device_info = DeviceInfo(
-            identifiers={hub.device_identifier(node_id)},
-            name=info.name or node_id,
+
+    @property
+    @override
+    def device_info(self) -> DeviceInfo:
+        """Built when HA registers the entity, not kept by every entity (memory per node)."""
+        info = self.hub.nodes[self.node_id].info
+        return DeviceInfo(
+            identifiers={self.hub.device_identifier(self.node_id)},
+            name=info.name or self.node_id,
             manufacturer=info.manufacturer,
             model=info.model,
             sw_version=info.sw_version,

@@ -5,7 +5,9 @@ storage (so entities exist right after a restart, unavailable until the node spe
 writes back to the transport that owns the node.
 """
 
+import asyncio
 from collections.abc import Callable, Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -50,6 +52,7 @@ class NodeHub:
         self._platforms: dict[PointKind, PointsAddedCallback] = {}
         self._point_listeners: dict[PointKey, CALLBACK_TYPE] = {}
         self._node_listeners: dict[str, list[CALLBACK_TYPE]] = {}
+        self._start_task: asyncio.Task[None] | None = None
 
     # --- storage -------------------------------------------------------------------------------
 
@@ -81,10 +84,27 @@ class NodeHub:
             }
         }
 
-    async def async_shutdown(self) -> None:
-        """Stop the transport and write pending changes."""
+    @callback
+    def async_start_transport(self) -> None:
+        """Start the transport in the background: setup need not wait for the broker's confirmation."""
+        if self.transport is not None:
+            self._start_task = self.entry.async_create_background_task(
+                self.hass, self.transport.async_start(), f"{DOMAIN} {self.namespace} transport start"
+            )
+
+    async def async_stop_transport(self) -> None:
+        """Stop the transport, also while it is still starting."""
+        if self._start_task is not None and not self._start_task.done():
+            self._start_task.cancel()
+            with suppress(asyncio.CancelledError):
+                await self._start_task
+        self._start_task = None
         if self.transport is not None:
             await self.transport.async_stop()
+
+    async def async_shutdown(self) -> None:
+        """Stop the transport and write pending changes."""
+        await self.async_stop_transport()
         await self._store.async_save(self._data_to_save())
 
     async def async_remove_storage(self) -> None:

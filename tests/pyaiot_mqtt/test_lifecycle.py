@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntryState
-from homeassistant.const import STATE_OFF, STATE_UNAVAILABLE
+from homeassistant.const import EVENT_HOMEASSISTANT_STOP, STATE_OFF, STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
 from homeassistant.setup import async_setup_component
@@ -180,3 +180,27 @@ async def test_setup_waits_for_mqtt(hass: HomeAssistant, pyiot_entry: MockConfig
     """Without the MQTT integration the entry retries later."""
     assert not await hass.config_entries.async_setup(pyiot_entry.entry_id)
     assert pyiot_entry.state is ConfigEntryState.SETUP_RETRY
+
+
+async def test_unload_while_the_subscription_is_pending(
+    hass: HomeAssistant, mqtt_entry: MockConfigEntry, pyiot_entry: MockConfigEntry
+) -> None:
+    """Setup does not wait for the broker; unloading before it answered leaves no subscription."""
+    assert await hass.config_entries.async_setup(pyiot_entry.entry_id)
+    start = pyiot_entry.runtime_data._start_task
+    assert start is not None
+    assert not start.done(), "still waiting for the broker's confirmation"
+    assert await hass.config_entries.async_unload(pyiot_entry.entry_id)
+    await hass.async_block_till_done()
+    client = hass.data["mqtt"].client
+    assert not any(sub.topic == "node/#" for sub in client.subscriptions)
+
+
+async def test_home_assistant_stop_stops_the_gateway(
+    hass: HomeAssistant, node: ScriptedNode, loaded_entry: MockConfigEntry
+) -> None:
+    await announce(node)
+    await wait_for(lambda: state_of(hass, "switch", "led") == STATE_OFF)
+    hass.bus.async_fire(EVENT_HOMEASSISTANT_STOP)
+    await hass.async_block_till_done()
+    assert loaded_entry.runtime_data.transport.diagnostics()["running"] is False

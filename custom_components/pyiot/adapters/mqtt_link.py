@@ -42,6 +42,9 @@ class HassMqttLink:
         try:
             async with asyncio.timeout(SUBSCRIBE_TIMEOUT):
                 await subscribed
+        except asyncio.CancelledError:
+            unsubscribe()  # the caller gave up (entry unloaded while waiting): leave nothing behind
+            raise
         except TimeoutError:
             LOGGER.debug("Subscription to %s not confirmed yet; it completes when the broker is back", topic)
         finally:

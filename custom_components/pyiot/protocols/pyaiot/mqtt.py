@@ -220,6 +220,11 @@ class PyaiotMqttGateway:
         match levels:
             case ["node", "check"]:
                 self._on_check(payload)
+            case ["node", node_id, resource] if (
+                node := self._nodes.get(node_id)
+            ) and resource in node.points:
+                # Names of a known node and resource were validated when first seen.
+                self._on_value(node_id, resource, payload)
             case ["node", node_id, resource]:
                 if not valid_name(node_id):
                     self._drop(source, DropReason.BAD_NODE_ID, f"node id {_short(node_id)!r} in topic")
@@ -362,7 +367,7 @@ class PyaiotMqttGateway:
             self._drop(source, DropReason.NOT_UTF8, str(err))
             return _INVALID
         try:
-            return json.loads(text, parse_constant=_reject_constant)
+            return _JSON.decode(text)
         except (ValueError, RecursionError) as err:
             self._drop(
                 source, DropReason.NOT_JSON, f"{type(err).__name__}: {_short(err)} in {_short(text)!r}"
@@ -398,6 +403,10 @@ class PyaiotMqttGateway:
 
 def _reject_constant(name: str) -> None:
     raise ValueError(f"{name} is not a number")
+
+
+_JSON = json.JSONDecoder(parse_constant=_reject_constant)
+"""One decoder for every message (json.loads with arguments builds a new one each call)."""
 
 
 def _short(value: object, limit: int = 80) -> str:
