@@ -2,12 +2,16 @@
 
 import asyncio
 from collections.abc import AsyncGenerator, Generator
+import json
 import logging
 from pathlib import Path
 import tempfile
+from typing import Any
+from unittest.mock import patch
 
 from homeassistant.components import mqtt
 from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowManager
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -57,6 +61,54 @@ def no_pyiot_warnings(request: pytest.FixtureRequest, caplog: pytest.LogCaptureF
         and "which has not been tested by Home Assistant" not in record.getMessage()
     ]
     assert not ours, "PyIoT logged: " + "; ".join(record.getMessage() for record in ours)
+
+
+TRANSLATIONS = json.loads(
+    (Path(__file__).parent.parent / "custom_components/pyiot/translations/en.json").read_text(
+        encoding="utf-8"
+    )
+)
+
+
+def _missing_translations(flow: Any, result: Any) -> list[str]:
+    """What a PyIoT flow result shows that translations/en.json does not translate."""
+    if flow.handler != "pyiot" and getattr(flow, "config_entry", None) is None:
+        return []
+    section = TRANSLATIONS["options" if flow.__class__.__name__.endswith("OptionsFlow") else "config"]
+    missing = []
+    match result.get("type"):
+        case "form" | "menu":
+            step = section["step"].get(result["step_id"])
+            if step is None:
+                missing.append(f"step {result['step_id']}")
+            elif result["type"] == "menu":
+                missing += [
+                    f"menu option {o}" for o in result["menu_options"] if o not in step["menu_options"]
+                ]
+            missing += [
+                f"error {e}" for e in (result.get("errors") or {}).values() if e not in section["error"]
+            ]
+        case "abort":
+            if result["reason"] not in section.get("abort", {}):
+                missing.append(f"abort {result['reason']}")
+    return missing
+
+
+@pytest.fixture(autouse=True)
+def check_flow_translations() -> Generator[None]:
+    """Every form, menu, error and abort a PyIoT flow shows during the tests has an English text."""
+    original = FlowManager._async_handle_step
+    missing: list[str] = []
+
+    async def handle_step(self: FlowManager, flow: Any, *args: Any, **kwargs: Any) -> Any:
+        result = await original(self, flow, *args, **kwargs)
+        if flow.handler == "pyiot" or getattr(getattr(flow, "config_entry", None), "domain", None) == "pyiot":
+            missing.extend(_missing_translations(flow, result))
+        return result
+
+    with patch.object(FlowManager, "_async_handle_step", handle_step):
+        yield
+    assert not missing, f"untranslated: {missing}"
 
 
 @pytest.fixture(autouse=True)
