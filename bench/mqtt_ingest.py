@@ -48,25 +48,18 @@ import time
 import tracemalloc
 from typing import Any
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-BENCH_DIR = REPO_ROOT / "bench"
-INTEGRATION_ROOT = Path(os.environ.get("PYIOT_BENCH_ROOT") or REPO_ROOT).resolve()
-for _path in (str(BENCH_DIR), str(REPO_ROOT), str(INTEGRATION_ROOT)):
-    if _path in sys.path:
-        sys.path.remove(_path)
-    sys.path.insert(0, _path)
+from bench_paths import BENCH_DIR, INTEGRATION_ROOT  # first: sets sys.path
+import ha_harness
+from homeassistant.components import mqtt
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import EVENT_STATE_CHANGED
+from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
+from homeassistant.helpers import entity_registry as er
+from homeassistant.setup import async_setup_component
+import mqtt_load
 
-import ha_harness  # noqa: E402
-from homeassistant.components import mqtt  # noqa: E402
-from homeassistant.config_entries import ConfigEntryState  # noqa: E402
-from homeassistant.const import EVENT_STATE_CHANGED  # noqa: E402
-from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback  # noqa: E402
-from homeassistant.helpers import entity_registry as er  # noqa: E402
-from homeassistant.setup import async_setup_component  # noqa: E402
-import mqtt_load  # noqa: E402
-
-from custom_components.pyiot.protocols.pyaiot.resources import node_info, point_for_resource  # noqa: E402
-from tests.support.mosquitto import Mosquitto, start_mosquitto  # noqa: E402
+from custom_components.pyiot.protocols.pyaiot.resources import node_info, point_for_resource
+from tests.support.mosquitto import Mosquitto, start_mosquitto
 
 LOAD_SCRIPT = BENCH_DIR / "mqtt_load.py"
 RUN_KINDS = ("pyiot", "ha_mqtt", "raw", "ha_noop")

@@ -40,15 +40,8 @@ import tempfile
 import time
 from typing import Any
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-BENCH_DIR = REPO_ROOT / "bench"
-INTEGRATION_ROOT = Path(os.environ.get("PYIOT_BENCH_ROOT") or REPO_ROOT).resolve()
-for _path in (str(BENCH_DIR), str(REPO_ROOT), str(INTEGRATION_ROOT)):
-    if _path in sys.path:
-        sys.path.remove(_path)
-    sys.path.insert(0, _path)
-
-import aiohttp  # noqa: E402
+import aiohttp
+from bench_paths import BENCH_DIR, INTEGRATION_ROOT, REPO_ROOT  # first: sets sys.path
 
 TARGET_UPDATES_PER_S = 1000.0
 TARGET_CPU_SHARE = 0.25

@@ -51,24 +51,17 @@ import tempfile
 import time
 from typing import Any, Self
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-BENCH_DIR = REPO_ROOT / "bench"
-INTEGRATION_ROOT = Path(os.environ.get("PYIOT_BENCH_ROOT") or REPO_ROOT).resolve()
-for _path in (str(BENCH_DIR), str(REPO_ROOT), str(INTEGRATION_ROOT)):
-    if _path in sys.path:
-        sys.path.remove(_path)
-    sys.path.insert(0, _path)
+from bench_paths import INTEGRATION_ROOT, REPO_ROOT  # first: sets sys.path
+import ha_harness
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import EVENT_CALL_SERVICE, STATE_ON
+from homeassistant.core import Event, HomeAssistant, callback
+from homeassistant.setup import async_setup_component
+from homeassistant.util import dt as dt_util
 
-import ha_harness  # noqa: E402
-from homeassistant.config_entries import ConfigEntryState  # noqa: E402
-from homeassistant.const import EVENT_CALL_SERVICE, STATE_ON  # noqa: E402
-from homeassistant.core import Event, HomeAssistant, callback  # noqa: E402
-from homeassistant.setup import async_setup_component  # noqa: E402
-from homeassistant.util import dt as dt_util  # noqa: E402
-
-from custom_components.pyiot.adapters.thermostat import ThermostatZone  # noqa: E402
-from custom_components.pyiot.adapters.thermostat_settings import ThermostatSettings  # noqa: E402
-from custom_components.pyiot.thermostat import (  # noqa: E402
+from custom_components.pyiot.adapters.thermostat import ThermostatZone
+from custom_components.pyiot.adapters.thermostat_settings import ThermostatSettings
+from custom_components.pyiot.thermostat import (
     HvacMode,
     Reading,
     Schedule,
