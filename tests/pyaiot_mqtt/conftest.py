@@ -2,12 +2,12 @@
 
 from collections.abc import AsyncGenerator
 
-from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.pyiot.const import CONF_ENTRY_TYPE, CONF_NODE_TIMEOUT, DOMAIN
+from tests.support.entries import entry_loaded
 from tests.support.scripted_node import ScriptedNode
 
 
@@ -31,12 +31,8 @@ async def loaded_entry(
     hass: HomeAssistant, mqtt_entry: MockConfigEntry, pyiot_entry: MockConfigEntry
 ) -> AsyncGenerator[MockConfigEntry]:
     """The entry set up, unloaded after the test."""
-    assert await hass.config_entries.async_setup(pyiot_entry.entry_id)
-    await hass.async_block_till_done()
-    assert pyiot_entry.state is ConfigEntryState.LOADED
-    yield pyiot_entry
-    if pyiot_entry.state is ConfigEntryState.LOADED:
-        assert await hass.config_entries.async_unload(pyiot_entry.entry_id)
+    async for entry in entry_loaded(hass, pyiot_entry):
+        yield entry
 
 
 @pytest.fixture

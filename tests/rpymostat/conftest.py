@@ -6,7 +6,6 @@ from typing import Any
 from unittest.mock import MagicMock
 
 import aiohttp
-from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import CONF_PORT
 from homeassistant.core import HomeAssistant
 import pytest
@@ -22,6 +21,7 @@ from custom_components.pyiot.const import (
 )
 from custom_components.pyiot.protocols.rpymostat.engine import EngineSettings, RPyMostatEngine
 from tests.rpymostat.fakes import FakeClock, Recorder
+from tests.support.entries import entry_loaded
 from tests.support.mosquitto import free_port
 
 type EngineFactory = Callable[..., Awaitable[RPyMostatEngine]]
@@ -103,13 +103,8 @@ async def loaded_rpymostat(
     hass: HomeAssistant, mock_async_zeroconf: MagicMock, rpymostat_entry: MockConfigEntry
 ) -> AsyncGenerator[MockConfigEntry]:
     """The entry set up (HA's zeroconf instance is the plugin's mock), unloaded after the test."""
-    assert await hass.config_entries.async_setup(rpymostat_entry.entry_id)
-    await hass.async_block_till_done()
-    assert rpymostat_entry.state is ConfigEntryState.LOADED
-    yield rpymostat_entry
-    if rpymostat_entry.state is ConfigEntryState.LOADED:
-        assert await hass.config_entries.async_unload(rpymostat_entry.entry_id)
-        await hass.async_block_till_done()
+    async for entry in entry_loaded(hass, rpymostat_entry):
+        yield entry
 
 
 def engine_of(entry: MockConfigEntry) -> RPyMostatEngine:

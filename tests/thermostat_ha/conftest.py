@@ -3,13 +3,13 @@
 from collections.abc import AsyncGenerator
 from typing import Any
 
-from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.pyiot.const import DOMAIN
+from tests.support.entries import entry_loaded
 
 ROOMS = ("office", "bedroom", "outdoor")
 
@@ -97,9 +97,5 @@ async def zone(
     hass: HomeAssistant, equipment: None, zone_entry: MockConfigEntry
 ) -> AsyncGenerator[MockConfigEntry]:
     """The zone set up on the equipment."""
-    assert await hass.config_entries.async_setup(zone_entry.entry_id)
-    await hass.async_block_till_done()
-    assert zone_entry.state is ConfigEntryState.LOADED
-    yield zone_entry
-    if zone_entry.state is ConfigEntryState.LOADED:
-        assert await hass.config_entries.async_unload(zone_entry.entry_id)
+    async for entry in entry_loaded(hass, zone_entry):
+        yield entry
