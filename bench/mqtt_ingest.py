@@ -58,7 +58,7 @@ from homeassistant.helpers import entity_registry as er
 from homeassistant.setup import async_setup_component
 import mqtt_load
 
-from custom_components.pyiot.protocols.pyaiot.resources import node_info, point_for_resource
+from custom_components.pyiot.core.protocols.pyaiot.resources import node_info, point_for_resource
 from tests.support.mosquitto import Mosquitto, start_mosquitto
 
 LOAD_SCRIPT = BENCH_DIR / "mqtt_load.py"

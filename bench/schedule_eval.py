@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from custom_components.pyiot.thermostat import (
+from custom_components.pyiot.core.thermostat import (
     CronRule,
     DatedRule,
     RateLearner,
@@ -31,7 +31,7 @@ from custom_components.pyiot.thermostat import (
     Target,
     lead_time,
 )
-from custom_components.pyiot.thermostat.learning import MAX_RUNS
+from custom_components.pyiot.core.thermostat.learning import MAX_RUNS
 
 TARGET_RATE = 100_000
 RUNS = 5

@@ -61,7 +61,7 @@ from homeassistant.util import dt as dt_util
 
 from custom_components.pyiot.adapters.thermostat import ThermostatZone
 from custom_components.pyiot.adapters.thermostat_settings import ThermostatSettings
-from custom_components.pyiot.thermostat import (
+from custom_components.pyiot.core.thermostat import (
     HvacMode,
     Reading,
     Schedule,

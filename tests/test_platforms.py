@@ -16,8 +16,8 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.pyiot.const import DOMAIN
+from custom_components.pyiot.core.nodes import NodeInfo, PointKind, PointSpec, WriteError
 from custom_components.pyiot.hub import NodeHub
-from custom_components.pyiot.nodes import NodeInfo, PointKind, PointSpec, WriteError
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

@@ -6,7 +6,7 @@ import re
 
 import yaml
 
-from custom_components.pyiot.thermostat import ERROR_KEYS, ExplanationCode
+from custom_components.pyiot.core.thermostat import ERROR_KEYS, ExplanationCode
 
 PACKAGE = Path(__file__).parent.parent / "custom_components/pyiot"
 EN = json.loads((PACKAGE / "translations/en.json").read_text(encoding="utf-8"))

@@ -17,9 +17,9 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.restore_state import RestoreEntity
 
 from .adapters.thermostat import ThermostatZone
+from .core.thermostat import HvacMode, Target
 from .entity import ThermostatEntity
 from .models import PyIoTConfigEntry
-from .thermostat import HvacMode, Target
 
 PARALLEL_UPDATES = 0
 

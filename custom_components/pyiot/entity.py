@@ -9,8 +9,8 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .adapters.thermostat import ThermostatZone
 from .const import DOMAIN
+from .core.nodes import EntityCategory, PointKind, PointSpec
 from .hub import NodeHub
-from .nodes import EntityCategory, PointKind, PointSpec
 
 
 class PyIoTPointEntity(Entity):

@@ -49,8 +49,8 @@ from .const import (
     MAX_RATE_LIMIT,
     PRESET_NAMES,
 )
-from .protocols.rpymostat import NetworkListError, format_networks, parse_networks
-from .thermostat import ALGORITHMS, AggregateMethod, FailSafeMode, ScheduleError
+from .core.protocols.rpymostat import NetworkListError, format_networks, parse_networks
+from .core.thermostat import ALGORITHMS, AggregateMethod, FailSafeMode, ScheduleError
 
 RELAY_DOMAINS = ["switch", "input_boolean"]
 

@@ -18,7 +18,7 @@ from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.storage import Store
 
 from .const import DOMAIN, LOGGER
-from .nodes import NodeInfo, PointKind, PointSpec, Transport, WriteError
+from .core.nodes import NodeInfo, PointKind, PointSpec, Transport, WriteError
 
 STORAGE_VERSION = 1
 SAVE_DELAY = 10

@@ -6,10 +6,10 @@ from homeassistant.components.select import SelectEntity
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from .core.nodes import PointKind, PointSpec
 from .entity import PyIoTPointEntity, setup_point_platform
 from .hub import NodeHub
 from .models import PyIoTConfigEntry
-from .nodes import PointKind, PointSpec
 
 PARALLEL_UPDATES = 1
 

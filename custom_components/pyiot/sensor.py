@@ -18,11 +18,11 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 
 from .adapters.thermostat import ThermostatZone
+from .core.nodes import PointKind, PointSpec
+from .core.thermostat import ControlOutput, ExplanationCode, RateEstimate, Side
 from .entity import PyIoTPointEntity, ThermostatEntity, setup_point_platform
 from .hub import NodeHub
 from .models import PyIoTConfigEntry
-from .nodes import PointKind, PointSpec
-from .thermostat import ControlOutput, ExplanationCode, RateEstimate, Side
 
 PARALLEL_UPDATES = 0
 

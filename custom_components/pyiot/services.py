@@ -12,7 +12,7 @@ from homeassistant.util import dt as dt_util
 import probatio as vol
 
 from .const import DOMAIN
-from .thermostat import (
+from .core.thermostat import (
     OVERRIDE_ID,
     CronRule,
     DatedRule,

@@ -6,9 +6,9 @@ from homeassistant.components.switch import SwitchEntity
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from .core.nodes import PointKind
 from .entity import PyIoTPointEntity, setup_point_platform
 from .models import PyIoTConfigEntry
-from .nodes import PointKind
 
 PARALLEL_UPDATES = 1
 

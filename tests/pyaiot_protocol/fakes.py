@@ -6,10 +6,10 @@ from dataclasses import dataclass, field
 import math
 from typing import Any, override
 
-from custom_components.pyiot.nodes.model import NodeInfo, PointSpec
-from custom_components.pyiot.protocols.mqtt_link import MessageCallback, Unsubscribe
-from custom_components.pyiot.protocols.pyaiot.mqtt import valid_name
-from custom_components.pyiot.protocols.pyaiot.resources import MAX_TEXT_LENGTH
+from custom_components.pyiot.core.nodes.model import NodeInfo, PointSpec
+from custom_components.pyiot.core.protocols.mqtt_link import MessageCallback, Unsubscribe
+from custom_components.pyiot.core.protocols.pyaiot.mqtt import valid_name
+from custom_components.pyiot.core.protocols.pyaiot.resources import MAX_TEXT_LENGTH
 from tests.support.recording_listener import RecordingListener as BaseRecordingListener
 
 NUMERIC = {"temperature", "pressure", "humidity", "eco2", "tvoc", "illuminance"}

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from custom_components.pyiot.nodes.model import NodeInfo
-from custom_components.pyiot.protocols.pyaiot.mqtt import PyaiotMqttGateway
+from custom_components.pyiot.core.nodes.model import NodeInfo
+from custom_components.pyiot.core.protocols.pyaiot.mqtt import PyaiotMqttGateway
 from tests.pyaiot_protocol.fakes import RecordingListener
 from tests.support.aiomqtt_link import AiomqttLink
 from tests.support.mosquitto import Mosquitto

@@ -8,9 +8,9 @@ import math
 from hypothesis import HealthCheck, given, settings, strategies as st
 import pytest
 
-from custom_components.pyiot.protocols.pyaiot import mqtt
-from custom_components.pyiot.protocols.pyaiot.mqtt import PyaiotMqttGateway
-from custom_components.pyiot.protocols.pyaiot.resources import (
+from custom_components.pyiot.core.protocols.pyaiot import mqtt
+from custom_components.pyiot.core.protocols.pyaiot.mqtt import PyaiotMqttGateway
+from custom_components.pyiot.core.protocols.pyaiot.resources import (
     INFO_RESOURCES,
     KNOWN_RESOURCES,
     MAX_TEXT_LENGTH,

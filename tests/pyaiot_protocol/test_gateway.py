@@ -11,10 +11,10 @@ from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import async_fire_time_changed  # type: ignore[import-untyped]
 
-from custom_components.pyiot.nodes.model import NodeInfo, WriteError
-from custom_components.pyiot.protocols.mqtt_link import MessageCallback, Unsubscribe
-from custom_components.pyiot.protocols.pyaiot import mqtt
-from custom_components.pyiot.protocols.pyaiot.mqtt import DropReason, PyaiotMqttGateway
+from custom_components.pyiot.core.nodes.model import NodeInfo, WriteError
+from custom_components.pyiot.core.protocols.mqtt_link import MessageCallback, Unsubscribe
+from custom_components.pyiot.core.protocols.pyaiot import mqtt
+from custom_components.pyiot.core.protocols.pyaiot.mqtt import DropReason, PyaiotMqttGateway
 from tests.pyaiot_protocol.fakes import FakeLink, RecordingListener, eventually
 
 CHECK = json.dumps({"id": "n1"})

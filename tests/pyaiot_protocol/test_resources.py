@@ -4,8 +4,8 @@ import math
 
 import pytest
 
-from custom_components.pyiot.nodes.model import NodeInfo, PointKind, PointSpec
-from custom_components.pyiot.protocols.pyaiot import (
+from custom_components.pyiot.core.nodes.model import NodeInfo, PointKind, PointSpec
+from custom_components.pyiot.core.protocols.pyaiot import (
     INFO_RESOURCES,
     KNOWN_RESOURCES,
     ValueFormatError,

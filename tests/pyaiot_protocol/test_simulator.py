@@ -6,7 +6,7 @@ import json
 import aiomqtt
 import pytest
 
-from custom_components.pyiot.protocols.pyaiot.resources import parse_value
+from custom_components.pyiot.core.protocols.pyaiot.resources import parse_value
 from tests.support.mosquitto import Mosquitto, free_port
 from tools.simulators import pyaiot_mqtt_node as sim
 from tools.simulators.pyaiot_mqtt_node import (

@@ -19,7 +19,7 @@ from custom_components.pyiot.const import (
     CONF_RATE_LIMIT,
     DOMAIN,
 )
-from custom_components.pyiot.protocols.rpymostat.engine import EngineSettings, RPyMostatEngine
+from custom_components.pyiot.core.protocols.rpymostat.engine import EngineSettings, RPyMostatEngine
 from tests.rpymostat.fakes import FakeClock, Recorder
 from tests.support.entries import entry_loaded
 from tests.support.mosquitto import free_port

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 import math
 from typing import Any, override
 
-from custom_components.pyiot.protocols.rpymostat.api import LAST_UPDATE_KEY
+from custom_components.pyiot.core.protocols.rpymostat.api import LAST_UPDATE_KEY
 from tests.support.recording_listener import RecordingListener
 
 

@@ -5,9 +5,9 @@ import json
 
 import pytest
 
-from custom_components.pyiot.protocols.rpymostat import api, host_info
-from custom_components.pyiot.protocols.rpymostat.api import ApiError, Problem, Reading, parse_update
-from custom_components.pyiot.protocols.rpymostat.security import (
+from custom_components.pyiot.core.protocols.rpymostat import api, host_info
+from custom_components.pyiot.core.protocols.rpymostat.api import ApiError, Problem, Reading, parse_update
+from custom_components.pyiot.core.protocols.rpymostat.security import (
     NetworkListError,
     RateLimiter,
     SourceFilter,

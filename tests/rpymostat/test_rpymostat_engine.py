@@ -9,10 +9,10 @@ import aiohttp
 from aiohttp.http_exceptions import BadHttpMessage
 import pytest
 
-from custom_components.pyiot.nodes.bad_input import OncePerSourceLogger
-from custom_components.pyiot.protocols.rpymostat import engine as engine_module
-from custom_components.pyiot.protocols.rpymostat.api import LAST_UPDATE_KEY
-from custom_components.pyiot.protocols.rpymostat.engine import (
+from custom_components.pyiot.core.nodes.bad_input import OncePerSourceLogger
+from custom_components.pyiot.core.protocols.rpymostat import engine as engine_module
+from custom_components.pyiot.core.protocols.rpymostat.api import LAST_UPDATE_KEY
+from custom_components.pyiot.core.protocols.rpymostat.engine import (
     LINGERING_TIME,
     SERVER_HEADER,
     RPyMostatEngine,

@@ -8,15 +8,15 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings, strategies as st
 import pytest
 
-from custom_components.pyiot.protocols.rpymostat.api import (
+from custom_components.pyiot.core.protocols.rpymostat.api import (
     LAST_UPDATE_KEY,
     ApiError,
     parse_update,
     update_reply,
     valid_host_id,
 )
-from custom_components.pyiot.protocols.rpymostat.engine import EngineSettings, RPyMostatEngine
-from custom_components.pyiot.protocols.rpymostat.security import (
+from custom_components.pyiot.core.protocols.rpymostat.engine import EngineSettings, RPyMostatEngine
+from custom_components.pyiot.core.protocols.rpymostat.security import (
     NetworkListError,
     SourceFilter,
     parse_networks,

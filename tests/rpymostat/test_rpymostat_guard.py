@@ -19,7 +19,7 @@ from zeroconf import NonUniqueNameException
 from zeroconf.asyncio import AsyncServiceInfo
 
 from custom_components.pyiot.adapters import rpymostat as adapter
-from custom_components.pyiot.protocols.rpymostat.engine import EngineSettings
+from custom_components.pyiot.core.protocols.rpymostat.engine import EngineSettings
 from tests.rpymostat.conftest import engine_of
 from tests.rpymostat.test_rpymostat_entry import NOW, PI, pi_host, state
 from tests.support.rpymostat_host import owfs_reading

@@ -10,7 +10,7 @@ import uuid
 
 import aiomqtt
 
-from custom_components.pyiot.protocols.mqtt_link import MessageCallback, Unsubscribe
+from custom_components.pyiot.core.protocols.mqtt_link import MessageCallback, Unsubscribe
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -5,7 +5,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from custom_components.pyiot.nodes.model import NodeInfo, PointSpec
+from custom_components.pyiot.core.nodes.model import NodeInfo, PointSpec
 
 
 @dataclass

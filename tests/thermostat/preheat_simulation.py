@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from thermal_model import Room
 
-from custom_components.pyiot.thermostat import (
+from custom_components.pyiot.core.thermostat import (
     HvacMode,
     Hysteresis,
     OptimumStartConfig,

@@ -8,7 +8,7 @@ expression's field sets.
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from custom_components.pyiot.thermostat import (
+from custom_components.pyiot.core.thermostat import (
     CronRule,
     DatedRule,
     OverrideRule,

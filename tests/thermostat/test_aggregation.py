@@ -5,7 +5,7 @@ import math
 from hypothesis import given, settings, strategies as st
 import pytest
 
-from custom_components.pyiot.thermostat import (
+from custom_components.pyiot.core.thermostat import (
     Aggregate,
     AggregateMethod,
     DropReason,

@@ -4,7 +4,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from custom_components.pyiot.thermostat import (
+from custom_components.pyiot.core.thermostat import (
     OVERRIDE_ID,
     AggregateMethod,
     AggregationConfig,
@@ -25,6 +25,7 @@ from custom_components.pyiot.thermostat import (
     Schedule,
     ScheduleError,
     Target,
+    TargetLimits,
     ThermostatController,
     Tpi,
 )
@@ -232,9 +233,7 @@ def test_presets_are_checked_against_the_limits():
             time_zone=PARIS,
             default=Target(heat=20),
             sensors={"t": 1},
-            limits=__import__("custom_components.pyiot.thermostat", fromlist=["TargetLimits"]).TargetLimits(
-                minimum=15, maximum=30
-            ),
+            limits=TargetLimits(minimum=15, maximum=30),
         )
 
 

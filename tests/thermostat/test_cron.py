@@ -3,7 +3,7 @@ from datetime import date, datetime
 
 import pytest
 
-from custom_components.pyiot.thermostat import CronExpression, ScheduleError
+from custom_components.pyiot.core.thermostat import CronExpression, ScheduleError
 
 
 def test_lists_ranges_steps_and_names():

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from custom_components.pyiot.thermostat import (
+from custom_components.pyiot.core.thermostat import (
     CronRule,
     DatedRule,
     RecurringRule,

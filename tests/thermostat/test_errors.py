@@ -3,9 +3,9 @@ import re
 
 import pytest
 
-from custom_components.pyiot.thermostat import ERROR_KEYS, ERROR_MESSAGES_EN, ScheduleError
+from custom_components.pyiot.core.thermostat import ERROR_KEYS, ERROR_MESSAGES_EN, ScheduleError
 
-PACKAGE = Path(__file__).parents[2] / "custom_components" / "pyiot" / "thermostat"
+PACKAGE = Path(__file__).parents[2] / "custom_components" / "pyiot" / "core" / "thermostat"
 
 
 def test_error_carries_key_placeholders_and_english_message():

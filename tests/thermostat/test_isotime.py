@@ -3,7 +3,12 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
-from custom_components.pyiot.thermostat import ScheduleError, parse_duration, parse_interval, parse_moment
+from custom_components.pyiot.core.thermostat import (
+    ScheduleError,
+    parse_duration,
+    parse_interval,
+    parse_moment,
+)
 
 
 def test_moments():

@@ -7,7 +7,7 @@ import math
 from hypothesis import HealthCheck, given, settings, strategies as st
 import pytest
 
-from custom_components.pyiot.thermostat import (
+from custom_components.pyiot.core.thermostat import (
     LearningSettings,
     RateLearner,
     RunMeasurement,
@@ -15,7 +15,7 @@ from custom_components.pyiot.thermostat import (
     ScheduleError,
     Side,
 )
-from custom_components.pyiot.thermostat.learning import MAX_RUNS, MIN_RUNS
+from custom_components.pyiot.core.thermostat.learning import MAX_RUNS, MIN_RUNS
 
 T0 = datetime(2026, 1, 5, tzinfo=UTC)
 POWER, TAU, DELAY = 6.0, 7.0, timedelta(minutes=8)

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 from hypothesis import HealthCheck, given, settings, strategies as st
 import pytest
 
-from custom_components.pyiot.thermostat import (
+from custom_components.pyiot.core.thermostat import (
     ExplanationCode,
     HvacMode,
     Hysteresis,
@@ -25,7 +25,7 @@ from custom_components.pyiot.thermostat import (
     ThermostatController,
     lead_time,
 )
-from custom_components.pyiot.thermostat.rules import OverrideRule
+from custom_components.pyiot.core.thermostat.rules import OverrideRule
 
 PARIS = ZoneInfo("Europe/Paris")
 MONDAY = datetime(2026, 1, 5, tzinfo=PARIS)

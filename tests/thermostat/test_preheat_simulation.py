@@ -20,7 +20,7 @@ from preheat_simulation import (
 )
 import pytest
 
-from custom_components.pyiot.thermostat import OptimumStartConfig, RunOutcome, Side
+from custom_components.pyiot.core.thermostat import OptimumStartConfig, RunOutcome, Side
 
 TOLERANCE = 10.0  # minutes
 LEARNING_DAYS = 7

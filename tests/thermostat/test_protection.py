@@ -5,7 +5,7 @@ from hypothesis import given, settings, strategies as st
 import pytest
 from relay_limits import violations
 
-from custom_components.pyiot.thermostat import (
+from custom_components.pyiot.core.thermostat import (
     GuardDecision,
     GuardReason,
     RelayGuard,

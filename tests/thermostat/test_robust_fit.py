@@ -2,7 +2,12 @@
 
 import pytest
 
-from custom_components.pyiot.thermostat.robust_fit import robust_line, slope, weighted_median, weighted_scale
+from custom_components.pyiot.core.thermostat.robust_fit import (
+    robust_line,
+    slope,
+    weighted_median,
+    weighted_scale,
+)
 
 
 def test_weighted_median():

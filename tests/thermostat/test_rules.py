@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from custom_components.pyiot.thermostat import (
+from custom_components.pyiot.core.thermostat import (
     MAX_CRON_DURATION,
     CronRule,
     DatedRule,

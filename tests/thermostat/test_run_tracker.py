@@ -7,8 +7,8 @@ import math
 from hypothesis import HealthCheck, given, settings, strategies as st
 import pytest
 
-from custom_components.pyiot.thermostat import HvacMode, RunMeasurement, RunOutcome, Side
-from custom_components.pyiot.thermostat.run_tracker import RunTracker, SideObservation
+from custom_components.pyiot.core.thermostat import HvacMode, RunMeasurement, RunOutcome, Side
+from custom_components.pyiot.core.thermostat.run_tracker import RunTracker, SideObservation
 
 T0 = datetime(2026, 1, 5, 5, tzinfo=UTC)
 SENSORS = frozenset({"living"})

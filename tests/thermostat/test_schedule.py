@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from custom_components.pyiot.thermostat import (
+from custom_components.pyiot.core.thermostat import (
     OVERRIDE_ID,
     CronRule,
     DatedRule,

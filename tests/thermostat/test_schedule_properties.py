@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from hypothesis import HealthCheck, assume, given, settings, strategies as st
 from schedule_reference import reference_winner
 
-from custom_components.pyiot.thermostat import (
+from custom_components.pyiot.core.thermostat import (
     CronRule,
     DatedRule,
     OverrideRule,

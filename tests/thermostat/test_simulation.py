@@ -10,7 +10,7 @@ import pytest
 from relay_limits import violations
 from thermal_model import Room
 
-from custom_components.pyiot.thermostat import (
+from custom_components.pyiot.core.thermostat import (
     HvacMode,
     Reading,
     RecurringRule,

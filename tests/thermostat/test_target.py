@@ -2,7 +2,7 @@ import math
 
 import pytest
 
-from custom_components.pyiot.thermostat import ScheduleError, Target, TargetLimits
+from custom_components.pyiot.core.thermostat import ScheduleError, Target, TargetLimits
 
 
 def test_setpoints():

@@ -6,7 +6,7 @@ from homeassistant.components import mqtt
 from homeassistant.core import HomeAssistant, callback
 
 from ..const import LOGGER
-from ..protocols.mqtt_link import MessageCallback, Unsubscribe
+from ..core.protocols.mqtt_link import MessageCallback, Unsubscribe
 
 SUBSCRIBE_TIMEOUT = 10
 

@@ -5,8 +5,8 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryNotReady
 
 from ..const import CONF_NODE_TIMEOUT, DEFAULT_NODE_TIMEOUT, DOMAIN, LOGGER
+from ..core.protocols.pyaiot.mqtt import PyaiotMqttGateway
 from ..hub import NodeHub
-from ..protocols.pyaiot.mqtt import PyaiotMqttGateway
 from .mqtt_link import HassMqttLink
 
 

@@ -26,9 +26,9 @@ from ..const import (
     DOMAIN,
     LOGGER,
 )
+from ..core.protocols.rpymostat import EngineSettings, NetworkListError, RPyMostatEngine, parse_networks
+from ..core.protocols.rpymostat.security import IPNetwork
 from ..hub import NodeHub
-from ..protocols.rpymostat import EngineSettings, NetworkListError, RPyMostatEngine, parse_networks
-from ..protocols.rpymostat.security import IPNetwork
 
 SERVICE_TYPE: Final = "_rpymostat._tcp.local."
 TXT_PATH: Final = "/v1"

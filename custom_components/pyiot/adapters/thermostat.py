@@ -18,7 +18,7 @@ from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
 from ..const import DOMAIN, EVENT_THERMOSTAT_FAIL_SAFE, LOGGER
-from ..thermostat import (
+from ..core.thermostat import (
     ControlOutput,
     HvacMode,
     Reading,

@@ -28,7 +28,7 @@ from ..const import (
     CONF_WEIGHTS,
     DEFAULT_PRESET_TEMPERATURES,
 )
-from ..thermostat import (
+from ..core.thermostat import (
     AggregateMethod,
     AggregationConfig,
     DecisionAlgorithm,

@@ -29,8 +29,8 @@ from typing import Any, Final
 from aiohttp import ClientPayloadError, web
 from aiohttp.http_exceptions import HttpProcessingError
 
-from custom_components.pyiot.nodes.bad_input import OncePerSourceLogger
-from custom_components.pyiot.nodes.model import (
+from ...nodes.bad_input import OncePerSourceLogger
+from ...nodes.model import (
     EntityCategory,
     NodeInfo,
     NodeListener,
@@ -38,7 +38,6 @@ from custom_components.pyiot.nodes.model import (
     PointSpec,
     WriteError,
 )
-
 from .api import (
     FORBIDDEN,
     HELLO,

@@ -9,7 +9,7 @@ import json
 import math
 import re
 
-from custom_components.pyiot.nodes.model import NodeInfo, PointKind, PointSpec
+from ...nodes.model import NodeInfo, PointKind, PointSpec
 
 MAX_TEXT_LENGTH = 255
 """Home Assistant's limit for a state; longer text is truncated."""

@@ -23,10 +23,9 @@ import logging
 import time
 from typing import Any, Final
 
-from custom_components.pyiot.nodes.bad_input import OncePerSourceLogger
-from custom_components.pyiot.nodes.model import NodeListener, WriteError
-from custom_components.pyiot.protocols.mqtt_link import MqttLink, Unsubscribe, topic_is_valid_level
-
+from ...nodes.bad_input import OncePerSourceLogger
+from ...nodes.model import NodeListener, WriteError
+from ..mqtt_link import MqttLink, Unsubscribe, topic_is_valid_level
 from .resources import (
     IGNORED_RESOURCES,
     INFO_RESOURCES,
