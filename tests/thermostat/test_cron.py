@@ -1,29 +1,32 @@
 # ruff: noqa: DTZ001 - naive datetimes here are deliberate wall-clock times
-from datetime import date, datetime
+"""Cron expressions: cronsim parses and walks them; the engine checks them and walks wall-clock time."""
+
+from datetime import datetime, timedelta
 
 import pytest
 
 from custom_components.pyiot.core.thermostat import CronExpression, ScheduleError
 
+JAN_1 = datetime(2026, 1, 1)
+
+
+def firings(expression: str, start: datetime = JAN_1, days: int = 7) -> list[datetime]:
+    return list(CronExpression.parse(expression).firings(start, start + timedelta(days=days)))
+
 
 def test_lists_ranges_steps_and_names():
-    cron = CronExpression.parse("0,30 6-8/2 */10 JAN-mar,dec MON-FRI")
-    assert cron.minutes == {0, 30}
-    assert cron.hours == {6, 8}
-    assert cron.days == {1, 11, 21, 31}
-    assert cron.months == {1, 2, 3, 12}
-    assert cron.weekdays == {0, 1, 2, 3, 4}
-    assert not cron.either_day  # day-of-month starts with "*": Vixie AND-s it with day-of-week
+    found = firings("0,30 6-8/2 */10 JAN-mar,dec MON-FRI", days=40)
+    # Day-of-month starts with "*": Vixie AND-s it with day-of-week (weekdays on the 1st, 11th, 21st, 31st).
+    assert {moment.day for moment in found} == {1, 21}  # Thu 1st, Wed 21st; the 11th and 31st are weekends
+    assert {(moment.hour, moment.minute) for moment in found} == {(6, 0), (6, 30), (8, 0), (8, 30)}
 
 
 def test_start_slash_step_runs_to_the_end_of_the_field():
-    assert CronExpression.parse("50/5 * * * *").minutes == {50, 55}
+    assert [moment.minute for moment in firings("50/5 0 * * *", days=1)] == [50, 55]
 
 
 def test_sunday_is_both_zero_and_seven():
-    assert CronExpression.parse("0 0 * * 0").weekdays == {6}
-    assert CronExpression.parse("0 0 * * 7").weekdays == {6}
-    assert CronExpression.parse("0 0 * * 5-7").weekdays == {4, 5, 6}
+    assert firings("0 0 * * 0") == firings("0 0 * * 7") == [datetime(2026, 1, 4)]
 
 
 @pytest.mark.parametrize(
@@ -39,14 +42,8 @@ def test_sunday_is_both_zero_and_seven():
     ],
 )
 def test_macros(macro, expanded):
-    cron, plain = CronExpression.parse(macro), CronExpression.parse(expanded)
-    assert (cron.minutes, cron.hours, cron.days, cron.months, cron.weekdays) == (
-        plain.minutes,
-        plain.hours,
-        plain.days,
-        plain.months,
-        plain.weekdays,
-    )
+    assert firings(macro, days=400) == firings(expanded, days=400)
+    assert CronExpression.parse(macro).expression == macro
 
 
 def test_whitespace_is_normalised():
@@ -58,19 +55,19 @@ def test_whitespace_is_normalised():
     [
         ("0 7 * *", "needs 5 fields"),
         ("0 7 * * * *", "needs 5 fields"),
-        ("60 * * * *", "outside 0-59"),
-        ("* 24 * * *", "outside 0-23"),
-        ("* * 0 * *", "outside 1-31"),
-        ("* * * 13 *", "outside 1-12"),
-        ("* * * * 8", "outside 0-7"),
-        ("*/0 * * * *", "bad step"),
-        ("*/x * * * *", "bad step"),
-        ("10-5 * * * *", "runs backwards"),
-        ("MON * * * *", "is not a minute"),
-        ("* * * * JAN", "is not a day-of-week"),
-        ("1,,2 * * * *", "is not a minute"),
-        ("-1 * * * *", "is not a minute"),
-        ("٣ * * * *", "is not a minute"),
+        ("60 * * * *", "Bad minute"),
+        ("* 24 * * *", "Bad hour"),
+        ("* * 0 * *", "Bad day-of-month"),
+        ("* * * 13 *", "Bad month"),
+        ("* * * * 8", "Bad day-of-week"),
+        ("*/0 * * * *", "Bad minute"),
+        ("*/x * * * *", "Bad minute"),
+        ("10-5 * * * *", "Bad minute"),
+        ("MON * * * *", "Bad minute"),
+        ("* * * * JAN", "Bad day-of-week"),
+        ("1,,2 * * * *", "Bad minute"),
+        ("-1 * * * *", "Bad minute"),
+        ("٣ * * * *", "Bad minute"),
     ],
 )
 def test_invalid_expressions(expression, reason):
@@ -85,40 +82,37 @@ def test_not_text():
         CronExpression.parse(5)  # type: ignore[arg-type]
 
 
-def test_expression_that_can_never_fire():
+@pytest.mark.parametrize("expression", ["0 0 30,31 2 *", "0 0 30 2 MON"])
+def test_expression_that_can_never_fire(expression):
+    """cronsim refuses a day no chosen month has, even where Vixie cron would fire on the weekday."""
     with pytest.raises(ScheduleError) as err:
-        CronExpression.parse("0 0 30,31 2 *")
+        CronExpression.parse(expression)
     assert err.value.translation_key == "cron_never_fires"
-    # With both day fields restricted the weekday alone can fire it (Vixie OR).
-    assert CronExpression.parse("0 0 30 2 MON").either_day
-    # February 29th exists in leap years.
-    CronExpression.parse("0 0 29 2 *")
+
+
+def test_february_29th_exists_in_leap_years():
+    assert list(CronExpression.parse("0 6 29 2 *").firings(JAN_1, datetime(2029, 1, 1))) == [
+        datetime(2028, 2, 29, 6)
+    ]
 
 
 def test_vixie_or_semantics_when_both_day_fields_are_restricted():
-    cron = CronExpression.parse("0 12 1 * MON")
-    assert cron.matches_day(date(2026, 4, 1))  # a Wednesday, the 1st
-    assert cron.matches_day(date(2026, 4, 6))  # a Monday
-    assert not cron.matches_day(date(2026, 4, 7))
+    days = {moment.day for moment in firings("0 12 1 * MON", datetime(2026, 4, 1), days=8)}
+    assert days == {1, 6}  # Wednesday the 1st and Monday the 6th
 
 
 def test_and_semantics_when_a_day_field_starts_with_a_star():
-    cron = CronExpression.parse("0 12 */2 * MON")
-    assert cron.matches_day(date(2026, 4, 13))  # Monday the 13th (odd)
-    assert not cron.matches_day(date(2026, 4, 6))  # Monday the 6th (even)
-    assert not cron.matches_day(date(2026, 4, 1))  # odd but a Wednesday
+    days = {moment.day for moment in firings("0 12 */2 * MON", datetime(2026, 4, 1), days=30)}
+    assert days == {13, 27}  # odd Mondays only
 
 
 def test_month_filter():
-    cron = CronExpression.parse("0 0 * 2 *")
-    assert cron.matches_day(date(2026, 2, 3))
-    assert not cron.matches_day(date(2026, 3, 3))
+    assert {moment.month for moment in firings("0 0 * 2 *", days=365)} == {2}
 
 
 def test_firings_are_ordered_and_half_open():
     cron = CronExpression.parse("0,30 23 * * *")
-    firings = list(cron.firings(datetime(2026, 1, 1, 23, 30), datetime(2026, 1, 3, 23, 30)))
-    assert firings == [
+    assert list(cron.firings(datetime(2026, 1, 1, 23, 30), datetime(2026, 1, 3, 23, 30))) == [
         datetime(2026, 1, 1, 23, 30),
         datetime(2026, 1, 2, 23, 0),
         datetime(2026, 1, 2, 23, 30),
@@ -126,6 +120,11 @@ def test_firings_are_ordered_and_half_open():
     ]
 
 
-def test_leap_day_firings():
-    cron = CronExpression.parse("0 6 29 2 *")
-    assert list(cron.firings(datetime(2026, 1, 1), datetime(2029, 1, 1))) == [datetime(2028, 2, 29, 6)]
+def test_a_start_between_seconds_excludes_the_earlier_firing():
+    cron = CronExpression.parse("0 10 * * *")
+    start = datetime(2026, 1, 1, 10, 0, 0, 500_000)
+    assert next(cron.firings(start, start + timedelta(days=2))) == datetime(2026, 1, 2, 10)
+
+
+def test_cronsim_extensions_are_accepted():
+    assert firings("0 9 L * *", days=40) == [datetime(2026, 1, 31, 9)]

@@ -70,7 +70,7 @@ def test_recurring_normalises_fields():
 def test_cron_rule_validation():
     rule = CronRule(rule_id="c", target=WARM, cron="0  7 * * mon", duration=timedelta(hours=1))
     assert rule.cron == "0 7 * * mon"
-    assert rule.expression.weekdays == {0}
+    assert rule.expression.expression == "0 7 * * mon"
     with pytest.raises(ScheduleError, match="needs 5 fields"):
         CronRule(rule_id="c", target=WARM, cron="0 7", duration=timedelta(hours=1))
     for duration, key in (
