@@ -275,8 +275,8 @@ async def bench_main(vol: argparse.Namespace, config_dir: Path) -> Results:
     from homeassistant.config_entries import ConfigEntryState  # noqa: PLC0415
     from homeassistant.helpers import entity_registry as er  # noqa: PLC0415
 
-    from custom_components.pyiot.adapters import rpymostat as adapter  # noqa: PLC0415
     from custom_components.pyiot.core.protocols.rpymostat.engine import EngineSettings  # noqa: PLC0415
+    from custom_components.pyiot.systems.rpymostat import engine as adapter  # noqa: PLC0415
     from tests.support.mosquitto import free_port  # noqa: PLC0415
 
     hass = await ha_harness.start_hass(config_dir)

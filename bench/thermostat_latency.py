@@ -59,8 +59,6 @@ from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 
-from custom_components.pyiot.adapters.thermostat import ThermostatZone
-from custom_components.pyiot.adapters.thermostat_settings import ThermostatSettings
 from custom_components.pyiot.core.thermostat import (
     HvacMode,
     Reading,
@@ -68,6 +66,8 @@ from custom_components.pyiot.core.thermostat import (
     ThermostatController,
     aggregate,
 )
+from custom_components.pyiot.systems.thermostat.settings import ThermostatSettings
+from custom_components.pyiot.systems.thermostat.zone import ThermostatZone
 
 TARGET_P99_MS = 20.0
 SAMPLE_TIMEOUT_S = 2.0

@@ -9,6 +9,7 @@ import tempfile
 from typing import Any
 from unittest.mock import patch
 
+import aiohttp
 from homeassistant.components import mqtt
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowManager
@@ -140,3 +141,10 @@ async def mqtt_entry(
     yield entry
     await hass.config_entries.async_unload(entry.entry_id)
     await hass.async_block_till_done()
+
+
+@pytest.fixture
+async def session(socket_enabled: None) -> AsyncGenerator[aiohttp.ClientSession]:
+    """A plain aiohttp client for talking to servers on loopback."""
+    async with aiohttp.ClientSession() as session:
+        yield session

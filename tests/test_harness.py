@@ -5,7 +5,7 @@ import asyncio
 from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.pyiot.adapters.mqtt_link import HassMqttLink
+from custom_components.pyiot.hub.mqtt import HassMqttLink
 
 
 async def test_round_trip_through_mosquitto(hass: HomeAssistant, mqtt_entry: MockConfigEntry) -> None:

@@ -1,7 +1,7 @@
 """Protocol-neutral model of nodes (devices) and points (values); no Home Assistant imports.
 
 Every transport (Pyaiot, FmPyIOT, IOTpy, BLE, ...) describes what it sees with these types and reports
-it to a `NodeListener`. The Home Assistant side (`custom_components.pyiot.hub`) turns that into devices
+it to a `NodeListener`. The Home Assistant side (the integration's `hub` package) turns that into devices
 and entities.
 """
 

@@ -185,3 +185,6 @@ class Transport(Protocol):
 
     async def async_write(self, node_id: str, key: str, value: Any) -> None:
         """Deliver a write to the node; raise `WriteError` when it cannot be sent."""
+
+    def diagnostics(self) -> dict[str, Any]:
+        """The transport's own state and counters (dropped input by reason, ...), JSON-able."""

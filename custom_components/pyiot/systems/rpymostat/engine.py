@@ -1,0 +1,108 @@
+"""RPyMostat sensor hosts: the core's RPyMostat engine on a port of HA's host → the node hub."""
+
+from ipaddress import ip_network
+import socket
+from typing import Final
+
+from homeassistant.components import network
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.const import CONF_PORT, CONF_TOKEN
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ConfigEntryError, ConfigEntryNotReady
+from homeassistant.util import dt as dt_util
+
+from ...const import DOMAIN, LOGGER
+from ...core.protocols.rpymostat import EngineSettings, NetworkListError, RPyMostatEngine, parse_networks
+from ...core.protocols.rpymostat.security import IPNetwork
+from ...hub import NodeHub
+from .const import CONF_ADVERTISE, CONF_ALLOWED_NETWORKS, CONF_RATE_LIMIT, DEFAULT_RATE_LIMIT
+from .dns_sd import async_advertise
+
+RATE_BURST: Final = 10.0
+READ_TIMEOUT: Final = 10.0
+
+
+def unique_id(port: int) -> str:
+    """One entry per port."""
+    return f"rpymostat:{port}"
+
+
+def title(port: int) -> str:
+    """The entry's title."""
+    return f"RPyMostat sensor hosts (port {port})"
+
+
+async def async_local_networks(hass: HomeAssistant) -> tuple[IPNetwork, ...]:
+    """The IPv4 and IPv6 networks of the adapters enabled in HA's network settings."""
+    networks: list[IPNetwork] = []
+    for adapter in await network.async_get_adapters(hass):
+        if not adapter["enabled"]:
+            continue
+        addresses = [*adapter["ipv4"], *adapter["ipv6"]]
+        for address in addresses:
+            network_text = f"{address['address']}/{address['network_prefix']}"
+            networks.append(ip_network(network_text, strict=False))
+    return tuple(dict.fromkeys(networks))
+
+
+async def async_engine_settings(hass: HomeAssistant, entry: ConfigEntry) -> EngineSettings:
+    """The engine's settings from the entry; the allowed networks default to the local ones."""
+    options = entry.options
+    text = str(options.get(CONF_ALLOWED_NETWORKS) or "")
+    try:
+        networks = parse_networks(text) if text.strip() else await async_local_networks(hass)
+    except NetworkListError as err:
+        raise ConfigEntryError(
+            translation_domain=DOMAIN,
+            translation_key="rpymostat_invalid_networks",
+            translation_placeholders={"item": err.item},
+        ) from err
+    return EngineSettings(
+        port=int(entry.data[CONF_PORT]),
+        networks=networks,
+        token=options.get(CONF_TOKEN) or None,
+        rate=float(options.get(CONF_RATE_LIMIT, DEFAULT_RATE_LIMIT)),
+        burst=RATE_BURST,
+        read_timeout=READ_TIMEOUT,
+    )
+
+
+async def async_create_engine(hass: HomeAssistant, hub: NodeHub) -> RPyMostatEngine:
+    """An engine reporting to `hub`, already listening (a busy port fails the setup before any platform).
+
+    Hosts known from the previous run are handed to the engine, so that sensors a host stopped sending
+    are shown unavailable as soon as it speaks again. The engine stops, and the advertisement is
+    withdrawn, when the entry unloads.
+    """
+    entry = hub.entry
+    settings = await async_engine_settings(hass, entry)
+    engine = RPyMostatEngine(hub, settings, logger=LOGGER.getChild("rpymostat"), now=dt_util.utcnow)
+    for node_id, state in hub.nodes.items():
+        engine.restore_host(node_id, state.points.values())
+    try:
+        await engine.async_start()
+    except OSError as err:
+        raise ConfigEntryNotReady(
+            translation_domain=DOMAIN,
+            translation_key="rpymostat_port_unavailable",
+            translation_placeholders={"port": str(settings.port), "error": str(err)},
+        ) from err
+    entry.async_on_unload(engine.async_stop)
+    if entry.options.get(CONF_ADVERTISE, True):
+        await async_advertise(hass, entry, engine.port, token_required=bool(settings.token))
+    return engine
+
+
+def _port_bindable(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("", port))
+        except OSError:
+            return False
+    return True
+
+
+async def async_port_available(hass: HomeAssistant, port: int) -> bool:
+    """Whether the engine could listen on `port` (bound in the executor, then closed at once)."""
+    return await hass.async_add_executor_job(_port_bindable, port)
