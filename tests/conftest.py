@@ -15,28 +15,27 @@ from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowManager
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+import pytest_socket
 
+from tests.support.fake_transport import fake_entry_kind_registered
 from tests.support.mosquitto import Mosquitto, start_mosquitto
-
-_BROKER: dict[str, Mosquitto] = {}
-
-
-def pytest_sessionstart(session: pytest.Session) -> None:
-    """Start the broker before pytest-socket blocks sockets for the tests."""
-    workdir = Path(tempfile.mkdtemp(prefix="pyiot-mosquitto-"))
-    _BROKER["broker"] = start_mosquitto(workdir)
-
-
-def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    """Stop the broker."""
-    if (broker := _BROKER.pop("broker", None)) is not None:
-        broker.stop()
 
 
 @pytest.fixture(scope="session")
-def mosquitto() -> Mosquitto:
-    """The session's broker on 127.0.0.1."""
-    return _BROKER["broker"]
+def mosquitto() -> Generator[Mosquitto]:
+    """A broker on 127.0.0.1 for the whole session, started by the first test that needs one.
+
+    Sockets are allowed while it starts (pytest-socket blocks them in tests), so that
+    `pytest tests/core/thermostat` and the other suites without MQTT never start a broker.
+    """
+    pytest_socket.enable_socket()
+    try:
+        broker = start_mosquitto(Path(tempfile.mkdtemp(prefix="pyiot-mosquitto-")))
+    finally:
+        pytest_socket.socket_allow_hosts(["127.0.0.1"])
+        pytest_socket.disable_socket(allow_unix_socket=True)
+    yield broker
+    broker.stop()
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -148,3 +147,11 @@ async def session(socket_enabled: None) -> AsyncGenerator[aiohttp.ClientSession]
     """A plain aiohttp client for talking to servers on loopback."""
     async with aiohttp.ClientSession() as session:
         yield session
+
+
+@pytest.fixture
+def fake_entry_kind() -> Generator[str]:
+    """A node hub entry kind with a transport the test drives (tests/support/fake_transport.py)."""
+    with fake_entry_kind_registered() as key, pytest.MonkeyPatch.context() as patch:
+        patch.setitem(TRANSLATIONS["config"]["step"]["user"]["menu_options"], key, "Fake nodes")
+        yield key

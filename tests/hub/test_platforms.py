@@ -1,7 +1,7 @@
-"""The generic entity platforms, for point kinds no transport of this release produces yet.
+"""The node hub and its generic entity platforms, driven as a transport drives them.
 
-The hub is driven the way a transport drives it (NodeListener calls); writes land in a recording
-transport. Protocol transports are tested end to end against real peers in their own folders.
+A fake entry kind (`tests/support/fake_transport.py`) supplies the transport: no broker is needed.
+Protocol transports are tested end to end against real peers in their own folders.
 """
 
 import json
@@ -15,45 +15,26 @@ from homeassistant.helpers import device_registry as dr, entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.pyiot.const import DOMAIN
-from custom_components.pyiot.core.nodes import NodeInfo, PointKind, PointSpec, WriteError
+from custom_components.pyiot.const import DOMAIN, ENTRY_VERSION
+from custom_components.pyiot.core.nodes import NodeInfo, PointKind, PointSpec
 from custom_components.pyiot.hub import NodeHub
+from tests.support.fake_transport import FakeTransport
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
-class RecordingTransport:
-    """Records writes; refuses the ones it is told to."""
-
-    def __init__(self) -> None:
-        self.writes: list[tuple[str, str, Any]] = []
-        self.refuse = False
-
-    async def async_start(self) -> None:
-        """Nothing to start."""
-
-    async def async_stop(self) -> None:
-        """Nothing to stop."""
-
-    async def async_write(self, node_id: str, key: str, value: Any) -> None:
-        if self.refuse:
-            raise WriteError("radio busy")
-        self.writes.append((node_id, key, value))
-
-
 @pytest.fixture
-async def hub(hass: HomeAssistant, hass_storage: dict[str, Any], mqtt_entry: MockConfigEntry) -> NodeHub:
+async def hub(hass: HomeAssistant, hass_storage: dict[str, Any], fake_entry_kind: str) -> NodeHub:
     data = json.loads((FIXTURES / "all_kinds_storage.json").read_text(encoding="utf-8"))
     hass_storage[data["key"]] = data
     entry = MockConfigEntry(
-        domain=DOMAIN, unique_id="pyaiot_mqtt", data={"entry_type": "pyaiot_mqtt"}, entry_id="01PYIOTENTRY"
+        domain=DOMAIN, data={"entry_type": fake_entry_kind}, entry_id="01PYIOTENTRY", version=ENTRY_VERSION
     )
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
     node_hub: NodeHub = entry.runtime_data
-    await node_hub.async_stop_transport()
-    node_hub.transport = RecordingTransport()
+    assert isinstance(node_hub.transport, FakeTransport)
     return node_hub
 
 

@@ -2,7 +2,7 @@
 
 Version 1 scoped them by entry type (`<type>:<node>[:<point>]`), so that a node seen by two entries of
 one type (an RPyMostat host sending to two ports) gave two entities one unique id: HA refused the
-second entry's entities and both entries shared one device. Version 2 uses the entry id instead.
+second entry's entities. Version 2 uses the entry id instead.
 """
 
 from typing import Any
@@ -17,8 +17,8 @@ from ..const import DOMAIN, LOGGER
 async def async_scope_ids_to_entry(hass: HomeAssistant, entry: ConfigEntry, namespace: str) -> None:
     """Rewrite `<namespace>:...` ids of `entry` to `<entry id>:...`, keeping entities and history.
 
-    A device that version 1 shared between entries stays with the entry that has entities on it;
-    the others let go of it and create their own device at their next setup.
+    Devices that version 1 shared between two entries were split into one per entry by Home
+    Assistant's device registry (2026.8); each entry rewrites its own.
     """
     old, new = f"{namespace}:", f"{entry.entry_id}:"
 
@@ -29,16 +29,8 @@ async def async_scope_ids_to_entry(hass: HomeAssistant, entry: ConfigEntry, name
 
     await er.async_migrate_entries(hass, entry.entry_id, migrate)
 
-    entities = er.async_get(hass)
     devices = dr.async_get(hass)
     for device in dr.async_entries_for_config_entry(devices, entry.entry_id):
-        owned = any(
-            entity.config_entry_id == entry.entry_id
-            for entity in er.async_entries_for_device(entities, device.id, include_disabled_entities=True)
-        )
-        if not owned and device.config_entries != {entry.entry_id}:
-            devices.async_update_device(device.id, remove_config_entry_id=entry.entry_id)
-            continue
         stale = {
             (domain, value)
             for domain, value in device.identifiers

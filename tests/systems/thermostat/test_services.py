@@ -7,6 +7,7 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.util import dt as dt_util
+import probatio as vol
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
@@ -218,7 +219,6 @@ async def test_cron_and_dated_rules_via_set_schedule(
             {"start": "2026-12-28T00:00", "end": "2026-12-21T00:00", "minimum_temperature": 12},
             "end_before_start",
         ),
-        ("set_away", {"start": "soon", "end": "2026-12-21T00:00", "minimum_temperature": 12}, "invalid_iso"),
         ("set_override", {"temperature": 21, "until": "2020-01-01T00:00:00+00:00"}, "invalid_duration"),
         ("set_schedule", {"rules": [{"rule_id": "a", "kind": "cron", "temperature": 20}]}, "invalid_data"),
     ],
@@ -233,3 +233,21 @@ async def test_invalid_input_is_a_translated_validation_error(
     assert err.value.translation_domain == DOMAIN
     assert str(err.value)  # the message renders from translations/en.json
     assert await get_schedule(hass) == before, "a rejected change leaves the schedule as it was"
+
+
+@pytest.mark.parametrize(
+    ("service", "data"),
+    [
+        ("set_away", {"start": "soon", "end": "2026-12-21T00:00", "minimum_temperature": 12}),
+        ("set_override", {"temperature": 21, "until": "tomorrow"}),
+        ("set_override", {"temperature": 21, "duration": "a while"}),
+    ],
+)
+async def test_moments_and_durations_are_home_assistant_syntax(
+    hass: HomeAssistant, morning: None, zone: MockConfigEntry, service: str, data: dict[str, Any]
+) -> None:
+    """One parser for moments (`cv.datetime`) and one syntax for durations (`cv.time_period`)."""
+    before = await get_schedule(hass)
+    with pytest.raises(vol.Invalid):
+        await call(hass, service, data)
+    assert await get_schedule(hass) == before

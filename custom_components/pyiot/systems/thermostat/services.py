@@ -82,10 +82,8 @@ def _rule(data: dict[str, Any], schedule: Schedule) -> Rule:
             return DatedRule.from_iso(data["dates"], **common)
 
 
-def _moment(value: Any) -> datetime:
-    moment = dt_util.parse_datetime(value) if isinstance(value, str) else value
-    if not isinstance(moment, datetime):
-        raise ScheduleError("invalid_iso", {"text": str(value)})
+def _moment(moment: datetime) -> datetime:
+    """A moment of an action (`cv.datetime`); without a zone it is a wall time of HA's zone."""
     return moment if moment.tzinfo else moment.replace(tzinfo=dt_util.get_default_time_zone())
 
 
@@ -156,15 +154,15 @@ SCHEDULE_CHANGES: dict[str, tuple[dict[Any, Any], Callable[[ServiceCall], Change
         {
             **TARGET_FIELDS,
             vol.Exclusive("duration", "end"): cv.time_period,
-            vol.Exclusive("until", "end"): cv.string,
+            vol.Exclusive("until", "end"): cv.datetime,
         },
         _set_override,
     ),
     "clear_override": ({}, _clear_override),
     "set_away": (
         {
-            vol.Required("start"): cv.string,
-            vol.Required("end"): cv.string,
+            vol.Required("start"): cv.datetime,
+            vol.Required("end"): cv.datetime,
             vol.Required("minimum_temperature"): vol.Coerce(float),
         },
         _set_away,
