@@ -124,7 +124,7 @@ def new_entry(
     data: dict[str, Any],
     *,
     title: str,
-    version: int = 1,
+    version: int = 2,
     minor_version: int = 1,
     options: dict[str, Any] | None = None,
     unique_id: str | None = None,

@@ -407,7 +407,7 @@ async def run_pyiot(ctx: IngestContext, first_index: int) -> RunResult:
         str(prime),
     )
     try:
-        unique_ids = [f"pyaiot_mqtt:{node}:{res}" for node, res in vol.topics()]
+        unique_ids = [f"{ha_harness.PYIOT_ENTRY_ID}:{node}:{res}" for node, res in vol.topics()]
         primes = [mqtt_load.value_text(res, prime)[1] for _node, res in vol.topics()]
         entity_ids = await wait_for_values(hass, "pyiot", unique_ids, primes, what="PyIoT announce")
     finally:

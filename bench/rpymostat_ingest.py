@@ -304,7 +304,7 @@ async def bench_main(vol: argparse.Namespace, config_dir: Path) -> Results:
         registry = er.async_get(hass)
         temperatures = [
             registry.async_get_entity_id(
-                "sensor", "pyiot", f"rpymostat:{host_id(host)}:{sensor_id(host, sensor)}"
+                "sensor", "pyiot", f"{entry.entry_id}:{host_id(host)}:{sensor_id(host, sensor)}"
             )
             for host in range(vol.hosts)
             for sensor in range(vol.sensors)
