@@ -11,10 +11,15 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 import hmac
 from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network, ip_address, ip_network
+import logging
 import math
 import re
 import time
-from typing import Final
+from typing import Any, Final
+
+from aiohttp.http_exceptions import HttpProcessingError
+
+from ..nodes.bad_input import OncePerSourceLogger
 
 type IPNetwork = IPv4Network | IPv6Network
 
@@ -229,3 +234,31 @@ class HttpGuard:
                 {"WWW-Authenticate": f'Bearer realm="{self.settings.realm}"'},
             )
         return None
+
+
+class BadHttpLogger:
+    """The logger for aiohttp's request handler: malformed HTTP is bad input (once per source), the rest ours.
+
+    Without it, every request aiohttp cannot parse (before any route, so before the allow-list) would put
+    an error with a traceback into Home Assistant's log.
+    """
+
+    def __init__(self, logger: logging.Logger, bad_input: OncePerSourceLogger) -> None:
+        """Log through `logger`; report malformed requests to `bad_input`."""
+        self._logger = logger
+        self._bad_input = bad_input
+
+    def debug(self, msg: str, *args: Any, **kwargs: Any) -> None:
+        """As `logging.Logger.debug`."""
+        self._logger.debug(msg, *args, **kwargs)
+
+    def warning(self, msg: str, *args: Any, **kwargs: Any) -> None:
+        """As `logging.Logger.warning`."""
+        self._logger.warning(msg, *args, **kwargs)
+
+    def exception(self, msg: str, *args: Any, exc_info: Any = True, **kwargs: Any) -> None:
+        """Malformed HTTP once per source; anything else an error with its traceback."""
+        if isinstance(exc_info, HttpProcessingError) and args:
+            self._bad_input.warn(str(args[0]), "bad_http", f"{exc_info.code}: {exc_info.message}")
+            return
+        self._logger.error(msg, *args, exc_info=exc_info, **kwargs)

@@ -38,7 +38,7 @@ from ...nodes.model import (
     PointSpec,
     WriteError,
 )
-from ..http_guard import GuardProblem, GuardSettings, HttpGuard, IPNetwork
+from ..http_guard import BadHttpLogger, GuardProblem, GuardSettings, HttpGuard, IPNetwork
 from .api import (
     FORBIDDEN,
     HELLO,
@@ -273,7 +273,7 @@ class RPyMostatEngine:
             keepalive_timeout=self.settings.keepalive_timeout,
             lingering_time=LINGERING_TIME,
             auto_decompress=False,
-            logger=_HttpLogger(self._logger, self._bad_input),
+            logger=BadHttpLogger(self._logger, self._bad_input),
         )
         await runner.setup()
         site = web.TCPSite(runner, self.settings.host, self.settings.port, reuse_address=True)
@@ -575,30 +575,6 @@ class RPyMostatEngine:
             "hosts_sending_empty_sensors": sorted(self._empty_sensor_hosts),
             **self.sensors_document(),
         }
-
-
-class _HttpLogger:
-    """What aiohttp's request handler logs: malformed HTTP is bad input (once per source), the rest ours.
-
-    Without it, every request aiohttp cannot parse (before any route, so before the allow-list) would put
-    an error with a traceback into Home Assistant's log.
-    """
-
-    def __init__(self, logger: logging.Logger, bad_input: OncePerSourceLogger) -> None:
-        self._logger = logger
-        self._bad_input = bad_input
-
-    def debug(self, msg: str, *args: Any, **kwargs: Any) -> None:
-        self._logger.debug(msg, *args, **kwargs)
-
-    def warning(self, msg: str, *args: Any, **kwargs: Any) -> None:
-        self._logger.warning(msg, *args, **kwargs)
-
-    def exception(self, msg: str, *args: Any, exc_info: Any = True, **kwargs: Any) -> None:
-        if isinstance(exc_info, HttpProcessingError) and args:
-            self._bad_input.warn(str(args[0]), "bad_http", f"{exc_info.code}: {exc_info.message}")
-            return
-        self._logger.error(msg, *args, exc_info=exc_info, **kwargs)
 
 
 _GUARD_REPLIES: Final = {
