@@ -253,7 +253,7 @@ def _background(coroutine: Any) -> None:
     task.add_done_callback(_BACKGROUND.discard)
 
 
-async def run_nodes(
+async def run_nodes(  # noqa: C901 - three small inner loops read best together
     nodes: Sequence[SimulatedCoapNode],
     *,
     stop: asyncio.Event,
