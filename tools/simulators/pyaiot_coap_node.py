@@ -48,7 +48,7 @@ class NodeOptions:
     mute: bool = False
     refuse_led: bool = False
     silent_led: bool = False
-    links: str | None = None
+    links: str | bytes | None = None
 
 
 @dataclass
@@ -105,10 +105,11 @@ class _Links(resource.Resource):  # type: ignore[misc]
         self._node.requests.append(("GET", ".well-known/core"))
         if self._node.options.mute:
             await asyncio.Event().wait()
-        text = self._node.options.links
-        if text is None:
-            text = str(self._site.get_resources_as_linkheader())
-        return aiocoap.Message(code=aiocoap.CONTENT, payload=text.encode(), content_format=40)
+        links = self._node.options.links
+        if links is None:
+            links = str(self._site.get_resources_as_linkheader())
+        payload = links.encode() if isinstance(links, str) else links
+        return aiocoap.Message(code=aiocoap.CONTENT, payload=payload, content_format=40)
 
 
 class SimulatedCoapNode:

@@ -150,10 +150,8 @@ class PyaiotCoapGateway:
         site.add_resource(("alive",), _AliveResource(self))
         site.add_resource(("server",), _ServerResource(self))
         loggername = f"{self._logger.name}.{PROTOCOL_LOGGER_SUFFIX}"
-        protocol_logger = logging.getLogger(loggername)
-        if self._protocol_log not in protocol_logger.filters:
-            protocol_logger.addFilter(self._protocol_log)
         context = await _open_context(site, self.settings, loggername)
+        context.log.addFilter(self._protocol_log)
         self._context = context
         self._bound = [_local_address(interface) for interface in _udp6_interfaces(context)]
         self._spawn(self._sweep_loop(), "pyaiot coap sweep")
@@ -176,6 +174,7 @@ class PyaiotCoapGateway:
         self._bound = []
         if context is not None:
             await context.shutdown()
+            context.log.removeFilter(self._protocol_log)
 
     async def async_write(self, node_id: str, key: str, value: Any) -> None:
         """`PUT` the value; 2.04 confirms it (reported as the new value), anything else raises."""
@@ -604,27 +603,31 @@ class _ProtocolLogFilter(logging.Filter):
 
 async def _open_context(site: Any, settings: CoapSettings, loggername: str) -> Context:
     """One context with one udp6 socket per address; `CoapBindError` when one cannot be bound."""
-    context: Context | None = None
+    context = Context(loop=asyncio.get_running_loop(), serversite=site, loggername=loggername)
     address = ""
     try:
         for address in bind_addresses(settings):
-            bind = (address, settings.port)
-            if context is None:
-                context = await Context.create_server_context(
-                    site, bind=bind, loggername=loggername, transports=["udp6"]
-                )
-            else:
-                await _add_udp6_transport(context, bind)
+            await _add_udp6_transport(context, (address, settings.port))
     except (OSError, coap_error.ResolutionError) as err:
-        if context is not None:
-            await context.shutdown()
-        if isinstance(err, CoapBindError):
-            raise
+        await context.shutdown()
         if isinstance(err, OSError):
             raise bind_error(err, address, settings.port) from err
         raise CoapBindError(CoapBindProblem.INVALID_ADDRESS, address, settings.port, str(err)) from err
-    assert context is not None  # noqa: S101 - there is always at least one address
     return context
+
+
+class _BoundUDP6(MessageInterfaceUDP6):  # type: ignore[misc]
+    """A udp6 socket that leaves requests to a node reached through another socket to that socket.
+
+    aiocoap asks each transport in turn; the plain one would take any request, so with several bound
+    addresses every request would leave through the first socket (unreachable for the other family).
+    """
+
+    async def determine_remote(self, request: Message) -> Any:
+        remote = request.remote
+        if isinstance(remote, UDP6EndpointAddress) and remote.interface is not self:
+            return None
+        return await super().determine_remote(request)
 
 
 def _udp6_interfaces(context: Context) -> list[MessageInterfaceUDP6]:
@@ -645,10 +648,10 @@ def _local_address(interface: MessageInterfaceUDP6) -> tuple[str, int]:
 
 
 async def _add_udp6_transport(context: Context, bind: tuple[str, int]) -> None:
-    """One more bound socket in the same context (aiocoap 0.4.17 has no public call for a second bind)."""
+    """One bound socket in the context (aiocoap 0.4.17 has no public call for several binds)."""
     loop = asyncio.get_running_loop()
     await context._append_tokenmanaged_messagemanaged_transport(  # noqa: SLF001
-        lambda manager: MessageInterfaceUDP6.create_server_transport_endpoint(
+        lambda manager: _BoundUDP6.create_server_transport_endpoint(
             manager, log=context.log, loop=loop, bind=bind, multicast=[]
         )
     )
