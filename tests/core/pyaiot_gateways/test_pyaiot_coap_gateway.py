@@ -309,7 +309,7 @@ async def test_restored_node_takes_pushes_before_its_alive(
     )
     assert restored == 2
     listener.points["1234"] = {}  # the hub knows the restored points
-    listener.points["1234"].update({key: None for key in ("temperature", "led")})  # type: ignore[misc]
+    listener.points["1234"].update(dict.fromkeys(("temperature", "led")))  # type: ignore[misc]
     await gateway.async_start()
     sender = await aiocoap.Context.create_client_context(transports=["udp6"])
     try:
@@ -321,6 +321,7 @@ async def test_restored_node_takes_pushes_before_its_alive(
         response = await sender.request(message).response
         assert response.code == aiocoap.CHANGED
         assert listener.values("1234", "temperature") == [20.5]
+        assert listener.of("points_seen") == [("1234", ["led", "temperature"])]
         assert [node["node_id"] for node in gateway.known_nodes()] == ["1234", "hub"]
         assert gateway.known_nodes()[0]["address"] == "::1"
     finally:

@@ -73,6 +73,8 @@ class ReportedNode:
     info: dict[str, str] = field(default_factory=dict)
     points: set[str] = field(default_factory=set)
     available: bool = False
+    announced: bool = False
+    """Whether its points were reported in this run (restored ones are re-reported when it speaks)."""
 
     def as_record(self) -> dict[str, Any]:
         """The plain record `NodeReporter.restore` reads back."""
@@ -115,6 +117,11 @@ class NodeReporter:
             return False
         node.available = True
         self._call("node_seen", node_info(node.node_id, node.info))
+        if not node.announced:
+            node.announced = True
+            if node.points:
+                specs = [spec for name in sorted(node.points) if (spec := point_for_resource(name)) is not None]
+                self._call("points_seen", node.node_id, specs)
         return True
 
     def lost(self, node: ReportedNode) -> None:
