@@ -1,4 +1,4 @@
-"""The Pyaiot broker client against the simulated broker over TCP: cache replay, broadcasts, writes, reconnect."""
+"""The Pyaiot broker client against the simulated broker over TCP: replay, broadcasts, writes, reconnect."""
 
 import asyncio
 from collections.abc import AsyncIterator

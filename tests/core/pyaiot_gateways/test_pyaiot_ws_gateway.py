@@ -202,7 +202,7 @@ async def test_allow_list_refuses_other_sources(
 
 @pytest.mark.allow_pyiot_warnings
 async def test_token(listener: RecordingListener, session: aiohttp.ClientSession) -> None:
-    gateway = await start(listener, guard=GuardSettings(token="s3cret"))
+    gateway = await start(listener, guard=GuardSettings(token="s3cret"))  # noqa: S106
     try:
         with pytest.raises(aiohttp.WSServerHandshakeError) as caught:
             await session.ws_connect(url(gateway))
@@ -211,7 +211,7 @@ async def test_token(listener: RecordingListener, session: aiohttp.ClientSession
             await session.ws_connect(url(gateway, "?token=wrong"))
         async with session.ws_connect(url(gateway, "?token=s3cret")) as socket:
             assert json.loads((await socket.receive()).data) == {"request": "discover"}
-        node = SimulatedWsNode(token="s3cret")
+        node = SimulatedWsNode(token="s3cret")  # noqa: S106
         task = asyncio.create_task(node.run(session, url(gateway)))
         await listener.wait_for(lambda: bool(listener.of("node_seen")))
         await node.close()

@@ -52,9 +52,9 @@ def parse_frame(raw: str | bytes) -> dict[str, Any]:
 
 def close_reason(text: str) -> str:
     """`text` cut to what a close frame can carry, on a character boundary."""
-    data = text.encode()
+    data = text.encode(errors="replace")
     if len(data) <= MAX_CLOSE_REASON_BYTES:
-        return text
+        return data.decode()
     return data[: MAX_CLOSE_REASON_BYTES - 3].decode(errors="ignore") + "..."
 
 

@@ -120,7 +120,9 @@ class NodeReporter:
         if not node.announced:
             node.announced = True
             if node.points:
-                specs = [spec for name in sorted(node.points) if (spec := point_for_resource(name)) is not None]
+                specs = [
+                    spec for name in sorted(node.points) if (spec := point_for_resource(name)) is not None
+                ]
                 self._call("points_seen", node.node_id, specs)
         return True
 
