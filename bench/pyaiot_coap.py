@@ -60,7 +60,7 @@ def run_load(port: int, nodes: int, rate: float, seconds: float) -> None:
     for index in range(nodes):
         sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         sock.bind((node_address(index), 0))
-        sock.setblocking(False)
+        sock.setblocking(False)  # noqa: FBT003
         sockets.append(sock)
     header = b"\xb6server\xff"
     interval = 1.0 / (nodes * rate)
@@ -206,7 +206,8 @@ async def ingest(side: Side, nodes: int, rate: float, seconds: float) -> IngestR
     try:
         command = [sys.executable, __file__, "--load", str(port), str(nodes), str(rate), str(seconds)]
         process = await asyncio.create_subprocess_exec(*command, stdout=subprocess.PIPE)
-        assert process.stdout is not None
+        if process.stdout is None:
+            raise RuntimeError("no pipe")
         await process.stdout.readline()  # "start": the sockets are bound, sending begins
         cpu, wall, before = time.process_time(), time.perf_counter(), side.received()
         output = await process.stdout.read()
@@ -271,24 +272,26 @@ async def alive_cost(gateway_class: type[PyaiotCoapGateway], nodes: int, rounds:
 async def main(args: argparse.Namespace) -> None:
     logging.basicConfig(level=logging.ERROR)
     print(
-        f"Pyaiot CoAP ingest: {args.nodes} nodes x {args.rate:g} value/s for {args.seconds:g} s, load from a separate process"
+        f"Pyaiot CoAP ingest: {args.nodes} nodes x {args.rate:g} value/s for {args.seconds:g} s, load from a separate process"  # noqa: E501
     )
     results = {}
     for name in args.sides.split(","):
         result = await ingest(SIDES[name](), args.nodes, args.rate, args.seconds)
         results[name] = result
         print(
-            f"  {name:5s}: sent {result.sent}, received {result.received} ({result.received / max(1, result.sent):.1%}), "
-            f"{result.rate:,.0f} values/s, CPU {result.cpu_share:.1%} of one core"
+            f"  {name:5s}: sent {result.sent}, received {result.received}"
+            f" ({result.received / max(1, result.sent):.1%}), {result.rate:,.0f} values/s,"
+            f" CPU {result.cpu_share:.1%} of one core"
         )
     if "core" in results and "bare" in results:
         core, bare = results["core"], results["bare"]
         print(
-            f"  ratio core/bare: values/s {core.rate / bare.rate:.2f}, CPU {core.cpu_share / max(bare.cpu_share, 1e-9):.2f}, "
-            f"CPU per value {core.cpu_seconds / max(core.received, 1) / (bare.cpu_seconds / max(bare.received, 1)):.2f}"
+            f"  ratio core/bare: values/s {core.rate / bare.rate:.2f},"
+            f" CPU {core.cpu_share / max(bare.cpu_share, 1e-9):.2f}, CPU per value"
+            f" {core.cpu_seconds / max(core.received, 1) / (bare.cpu_seconds / max(bare.received, 1)):.2f}"
         )
     print(
-        f"\nAlive handling: {args.alive_nodes} nodes re-announcing, {args.rounds} rounds of alives (beacon {BEACON_PERIOD:g} s)"
+        f"\nAlive handling: {args.alive_nodes} nodes re-announcing, {args.rounds} rounds of alives (beacon {BEACON_PERIOD:g} s)"  # noqa: E501
     )
     if args.alive_nodes <= 0:
         return
@@ -296,10 +299,10 @@ async def main(args: argparse.Namespace) -> None:
     theirs = await alive_cost(UpstreamPolicyGateway, args.alive_nodes, args.rounds)
     per_minute = 60 / BEACON_PERIOD
     print(
-        f"  PyIoT (discover once):          requests per round {ours}; steady state {ours[-1] * per_minute:,.0f} requests/min"
+        f"  PyIoT (discover once):          requests per round {ours}; steady state {ours[-1] * per_minute:,.0f} requests/min"  # noqa: E501
     )
     print(
-        f"  upstream policy (every alive):  requests per round {theirs}; steady state {theirs[-1] * per_minute:,.0f} requests/min"
+        f"  upstream policy (every alive):  requests per round {theirs}; steady state {theirs[-1] * per_minute:,.0f} requests/min"  # noqa: E501
     )
     saved = theirs[-1] * per_minute - ours[-1] * per_minute
     print(f"  saved: {saved:,.0f} requests/min to the nodes")
