@@ -577,6 +577,9 @@ class RPyMostatEngine:
         }
 
 
+_HttpLogger = BadHttpLogger
+"""Its former name here (moved to `http_guard`, shared with the Pyaiot WebSocket gateway)."""
+
 _GUARD_REPLIES: Final = {
     GuardProblem.FORBIDDEN: (Problem.FORBIDDEN, FORBIDDEN),
     GuardProblem.RATE_LIMITED: (Problem.RATE_LIMITED, RATE_LIMITED),
