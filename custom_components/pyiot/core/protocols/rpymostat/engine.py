@@ -38,6 +38,7 @@ from ...nodes.model import (
     PointSpec,
     WriteError,
 )
+from ..http_guard import BadHttpLogger, GuardProblem, GuardSettings, HttpGuard, IPNetwork
 from .api import (
     FORBIDDEN,
     HELLO,
@@ -57,7 +58,6 @@ from .api import (
     parse_update,
     update_reply,
 )
-from .security import IPNetwork, RateLimiter, SourceFilter, bearer_token, token_matches
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -218,8 +218,17 @@ class RPyMostatEngine:
         self._bad_input = OncePerSourceLogger(self._logger)
         self._monotonic = monotonic
         self._now = now
-        self._sources = SourceFilter(settings.networks, allow_loopback=settings.allow_loopback)
-        self._limiter = RateLimiter(settings.rate, settings.burst, clock=self._clock)
+        self._http_guard = HttpGuard(
+            GuardSettings(
+                networks=settings.networks,
+                allow_loopback=settings.allow_loopback,
+                token=settings.token,
+                rate=settings.rate,
+                burst=settings.burst,
+                realm="rpymostat",
+            ),
+            clock=self._clock,
+        )
         self._hosts: dict[str, _Host] = {}
         self._empty_sensor_hosts: set[str] = set()
         self._statuses: Counter[int] = Counter()
@@ -264,7 +273,7 @@ class RPyMostatEngine:
             keepalive_timeout=self.settings.keepalive_timeout,
             lingering_time=LINGERING_TIME,
             auto_decompress=False,
-            logger=_HttpLogger(self._logger, self._bad_input),
+            logger=BadHttpLogger(self._logger, self._bad_input),
         )
         await runner.setup()
         site = web.TCPSite(runner, self.settings.host, self.settings.port, reuse_address=True)
@@ -308,21 +317,12 @@ class RPyMostatEngine:
     async def _guard(self, request: web.Request, handler: Callable[[web.Request], Any]) -> web.StreamResponse:
         """Allow-list, rate limit and token before any route; API errors become their reply."""
         source = request.remote or "?"
-        if not self._sources.allows(request.remote):
-            return self._reject(
-                source, ApiError(Problem.FORBIDDEN, FORBIDDEN, "address not in the allow-list")
-            )
-        if (wait := self._limiter.acquire(source)) > 0:
-            error = ApiError(
-                Problem.RATE_LIMITED, RATE_LIMITED, f"more than {self._limiter.rate:g} requests/s"
-            )
-            return self._reject(source, error, {"Retry-After": str(max(1, math.ceil(wait)))})
-        token = self.settings.token
-        if token and not token_matches(
-            token, bearer_token(request.headers.get("Authorization")), request.query.get("token")
-        ):
-            error = ApiError(Problem.UNAUTHORIZED, UNAUTHORIZED, "missing or wrong token")
-            return self._reject(source, error, {"WWW-Authenticate": 'Bearer realm="rpymostat"'})
+        rejection = self._http_guard.check(
+            request.remote, request.headers.get("Authorization"), request.query.get("token")
+        )
+        if rejection is not None:
+            problem, body = _GUARD_REPLIES[rejection.problem]
+            return self._reject(source, ApiError(problem, body, rejection.detail), dict(rejection.headers))
         try:
             response: web.StreamResponse = await handler(request)
         except ApiError as err:
@@ -564,7 +564,7 @@ class RPyMostatEngine:
         return {
             "listening": self.running,
             "port": self.port,
-            "networks": [str(network) for network in self._sources.networks],
+            "networks": [str(network) for network in self._http_guard.networks],
             "token_required": bool(settings.token),
             "rate_limit": {"rate": settings.rate, "burst": settings.burst},
             "max_body": settings.max_body,
@@ -577,28 +577,14 @@ class RPyMostatEngine:
         }
 
 
-class _HttpLogger:
-    """What aiohttp's request handler logs: malformed HTTP is bad input (once per source), the rest ours.
+_HttpLogger = BadHttpLogger
+"""Its former name here (moved to `http_guard`, shared with the Pyaiot WebSocket gateway)."""
 
-    Without it, every request aiohttp cannot parse (before any route, so before the allow-list) would put
-    an error with a traceback into Home Assistant's log.
-    """
-
-    def __init__(self, logger: logging.Logger, bad_input: OncePerSourceLogger) -> None:
-        self._logger = logger
-        self._bad_input = bad_input
-
-    def debug(self, msg: str, *args: Any, **kwargs: Any) -> None:
-        self._logger.debug(msg, *args, **kwargs)
-
-    def warning(self, msg: str, *args: Any, **kwargs: Any) -> None:
-        self._logger.warning(msg, *args, **kwargs)
-
-    def exception(self, msg: str, *args: Any, exc_info: Any = True, **kwargs: Any) -> None:
-        if isinstance(exc_info, HttpProcessingError) and args:
-            self._bad_input.warn(str(args[0]), "bad_http", f"{exc_info.code}: {exc_info.message}")
-            return
-        self._logger.error(msg, *args, exc_info=exc_info, **kwargs)
+_GUARD_REPLIES: Final = {
+    GuardProblem.FORBIDDEN: (Problem.FORBIDDEN, FORBIDDEN),
+    GuardProblem.RATE_LIMITED: (Problem.RATE_LIMITED, RATE_LIMITED),
+    GuardProblem.UNAUTHORIZED: (Problem.UNAUTHORIZED, UNAUTHORIZED),
+}
 
 
 def _iso(moment: datetime | None) -> str | None:

@@ -1,152 +1,27 @@
-"""What upstream lacks (rpymostat.md §7): an allow-list of source networks, a shared token, a rate limit."""
+"""Moved to `core.protocols.http_guard` (shared with the Pyaiot WebSocket gateway); re-exported here."""
 
-from collections.abc import Callable, Iterable
-import hmac
-from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network, ip_address, ip_network
-import re
-import time
-from typing import Final
+from ..http_guard import (
+    LOOPBACK_NETWORKS,
+    IPNetwork,
+    NetworkListError,
+    RateLimiter,
+    SourceFilter,
+    bearer_token,
+    format_networks,
+    parse_networks,
+    source_address,
+    token_matches,
+)
 
-type IPNetwork = IPv4Network | IPv6Network
-
-LOOPBACK_NETWORKS: Final[tuple[IPNetwork, ...]] = (ip_network("127.0.0.0/8"), ip_network("::1/128"))
-_SEPARATORS: Final = re.compile(r"[,;\s]+")
-_CACHE_SIZE: Final = 4096
-
-
-class NetworkListError(ValueError):
-    """A network list has an item that is not an IP network; `item` is the first such item."""
-
-    def __init__(self, item: str) -> None:
-        """Remember the offending item."""
-        super().__init__(f"{item!r} is not an IP network")
-        self.item = item
-
-
-def parse_networks(text: str) -> tuple[IPNetwork, ...]:
-    """Networks written as CIDRs or single addresses, separated by commas, semicolons or spaces.
-
-    Host bits are allowed (`192.168.1.10/24` means `192.168.1.0/24`); duplicates are dropped.
-    """
-    networks: list[IPNetwork] = []
-    for item in _SEPARATORS.split(text):
-        if not item:
-            continue
-        try:
-            network = ip_network(item, strict=False)
-        except ValueError as err:
-            raise NetworkListError(item) from err
-        if network not in networks:
-            networks.append(network)
-    return tuple(networks)
-
-
-def format_networks(networks: Iterable[IPNetwork]) -> str:
-    """The text `parse_networks` reads back."""
-    return ", ".join(str(network) for network in networks)
-
-
-def source_address(text: str | None) -> IPv4Address | IPv6Address | None:
-    """A peer address as the socket gives it; IPv4-mapped IPv6 addresses become IPv4; None if unusable."""
-    if not text:
-        return None
-    try:
-        address = ip_address(text)
-    except ValueError:
-        return None
-    if isinstance(address, IPv6Address) and address.ipv4_mapped is not None:
-        return address.ipv4_mapped
-    return address
-
-
-class SourceFilter:
-    """Whether a peer address may talk to the engine: inside one of the networks, or loopback."""
-
-    def __init__(self, networks: Iterable[IPNetwork], *, allow_loopback: bool = True) -> None:
-        """Allow `networks`, and loopback unless told not to."""
-        loopback = LOOPBACK_NETWORKS if allow_loopback else ()
-        self.networks: tuple[IPNetwork, ...] = tuple(dict.fromkeys((*networks, *loopback)))
-        self._cache: dict[str, bool] = {}
-
-    def allows(self, peer: str | None) -> bool:
-        """Whether `peer` (the socket's address text) is allowed; results are cached per address."""
-        key = peer or ""
-        if (known := self._cache.get(key)) is not None:
-            return known
-        address = source_address(peer)
-        allowed = address is not None and any(
-            address.version == network.version and address in network for network in self.networks
-        )
-        if len(self._cache) >= _CACHE_SIZE:
-            self._cache.clear()
-        self._cache[key] = allowed
-        return allowed
-
-
-def bearer_token(authorization: str | None) -> str | None:
-    """The token of an `Authorization: Bearer <token>` header, or None."""
-    if not authorization:
-        return None
-    scheme, _, token = authorization.strip().partition(" ")
-    if scheme.lower() != "bearer":
-        return None
-    return token.strip() or None
-
-
-def token_matches(expected: str | None, *candidates: str | None) -> bool:
-    """Whether no token is required, or one of `candidates` is the token (constant-time comparison)."""
-    if not expected:
-        return True
-    wanted = expected.encode()
-    # Every candidate is compared, so the time taken does not tell which one was tried.
-    results = [
-        hmac.compare_digest(candidate.encode("utf-8", "surrogateescape"), wanted)
-        for candidate in candidates
-        if candidate is not None
-    ]
-    return any(results)
-
-
-class RateLimiter:
-    """A token bucket per key (a source address): `rate` requests per second sustained, `burst` at once.
-
-    At most `max_keys` buckets are kept; the least recently used one is dropped first (a dropped bucket
-    is a full one, so a flood of distinct sources can cost a burst each, never memory).
-    """
-
-    def __init__(
-        self,
-        rate: float,
-        burst: float,
-        *,
-        clock: Callable[[], float] = time.monotonic,
-        max_keys: int = _CACHE_SIZE,
-    ) -> None:
-        """`rate` <= 0 turns the limiter off."""
-        self.rate = rate
-        self.burst = max(burst, 1.0)
-        self._clock = clock
-        self._max_keys = max_keys
-        self._buckets: dict[str, tuple[float, float]] = {}
-
-    @property
-    def enabled(self) -> bool:
-        """Whether requests are limited at all."""
-        return self.rate > 0
-
-    def acquire(self, key: str) -> float:
-        """Take one token for `key`: 0.0 when the request may go on, else seconds until a token is back."""
-        if self.rate <= 0:
-            return 0.0
-        now = self._clock()
-        tokens, last = self._buckets.pop(key, (self.burst, now))
-        tokens = min(self.burst, tokens + (now - last) * self.rate)
-        if tokens >= 1.0:
-            tokens -= 1.0
-            wait = 0.0
-        else:
-            wait = (1.0 - tokens) / self.rate
-        if len(self._buckets) >= self._max_keys:
-            del self._buckets[next(iter(self._buckets))]
-        self._buckets[key] = (tokens, now)
-        return wait
+__all__ = [
+    "LOOPBACK_NETWORKS",
+    "IPNetwork",
+    "NetworkListError",
+    "RateLimiter",
+    "SourceFilter",
+    "bearer_token",
+    "format_networks",
+    "parse_networks",
+    "source_address",
+    "token_matches",
+]

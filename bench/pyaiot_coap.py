@@ -1,0 +1,323 @@
+"""Pyaiot CoAP benchmark: ingest of 1,000 pushing nodes, and the request cost of re-announcing nodes.
+
+Run from the repository root:
+
+    .venv/bin/python bench/pyaiot_coap.py [--nodes 1000 --rate 1 --seconds 10 --alive-nodes 1000]
+
+1. Ingest. A separate process (this script with `--load`) plays N nodes, each on its own loopback
+   address (127.0.x.y), each POSTing `temperature:<v>°C` to `/server` (NON, fresh message ids) R
+   times a second. The same datagrams go, one after the other in this run, to:
+   - `core`: PyIoT's `PyaiotCoapGateway` (nodes restored with their addresses; a counting listener);
+   - `bare`: a bare aiocoap server whose `/server` resource only counts (the anchor: the limit of
+     aiocoap on this machine).
+   Printed: values/s received and the CPU share of one core of this process while receiving, and
+   the ratios core/bare. The gateway side is pluggable (`SIDES`): the HA-side run (the same gateway
+   inside a real Home Assistant, state writes/s) adds one entry there.
+2. Alive handling. N simulated nodes (aiocoap servers on ::1) announce themselves 3 times; requests
+   sent to the nodes are counted for PyIoT's gateway (discovery once) and for the same gateway with
+   upstream's policy (rediscover on every alive), and given per minute at the nodes' 30 s beacon.
+
+Figures are printed, nothing is asserted.
+"""
+
+import argparse
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+import logging
+import os
+from pathlib import Path
+import random
+import socket
+import struct
+import subprocess
+import sys
+import time
+from typing import Any, Protocol, override
+
+import aiocoap
+from aiocoap import resource
+import bench_paths  # noqa: F401 - first: sets sys.path
+
+from custom_components.pyiot.core.protocols.pyaiot.coap import PyaiotCoapGateway
+from custom_components.pyiot.core.protocols.pyaiot.coap_settings import CoapSettings
+from tools.simulators.pyaiot_coap_node import NodeOptions, SimulatedCoapNode
+
+BEACON_PERIOD = 30.0
+LOGGER = logging.getLogger("custom_components.pyiot.bench")
+
+
+def node_address(index: int) -> str:
+    return f"127.0.{1 + index // 250}.{1 + index % 250}"
+
+
+# --- load generator (separate process) ---------------------------------------------------------
+
+
+def run_load(port: int, nodes: int, rate: float, seconds: float) -> None:
+    """Send every node's pushes, spread evenly, for `seconds`; print how many were sent."""
+    sockets = []
+    for index in range(nodes):
+        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        sock.bind((node_address(index), 0))
+        sock.setblocking(False)  # noqa: FBT003
+        sockets.append(sock)
+    header = b"\xb6server\xff"
+    interval = 1.0 / (nodes * rate)
+    sent = 0
+    mid = 0
+    print("start", flush=True)
+    start = time.perf_counter()
+    deadline = start
+    end = start + seconds
+    rng = random.Random(1)
+    while deadline < end:
+        for sock in sockets:
+            mid = (mid + 1) & 0xFFFF
+            payload = f"temperature:{20 + rng.random() * 5:.1f}°C".encode()
+            try:
+                sock.sendto(struct.pack("!BBH", 0x50, 0x02, mid) + header + payload, ("127.0.0.1", port))
+                sent += 1
+            except BlockingIOError:
+                pass
+            deadline += interval
+            delay = deadline - time.perf_counter()
+            if delay > 0:
+                time.sleep(delay)
+    print(sent, flush=True)
+
+
+# --- gateway sides -----------------------------------------------------------------------------
+
+
+class Side(Protocol):
+    """A receiver of the pushes: starts on a free port, counts the values it took in."""
+
+    name: str
+
+    async def start(self, nodes: int) -> int: ...
+    def received(self) -> int: ...
+    async def stop(self) -> None: ...
+
+
+class _CountingListener:
+    def __init__(self) -> None:
+        self.values = 0
+
+    def node_seen(self, node: Any) -> None: ...
+    def points_seen(self, node_id: str, points: Any) -> None: ...
+    def node_lost(self, node_id: str) -> None: ...
+    def point_unavailable(self, node_id: str, key: str) -> None: ...
+
+    def value_received(self, node_id: str, key: str, value: Any) -> None:
+        self.values += 1
+
+
+class CoreSide:
+    """PyIoT's gateway with every node restored at its address."""
+
+    name = "core"
+
+    def __init__(self) -> None:
+        self._listener = _CountingListener()
+        self._gateway: PyaiotCoapGateway | None = None
+
+    async def start(self, nodes: int) -> int:
+        self._gateway = PyaiotCoapGateway(
+            self._listener, CoapSettings(port=0, addresses=("127.0.0.1",)), logger=LOGGER
+        )
+        self._gateway.restore_nodes(
+            {"node_id": f"node-{index}", "address": node_address(index), "resources": ["temperature"]}
+            for index in range(nodes)
+        )
+        await self._gateway.async_start()
+        return self._gateway.port
+
+    def received(self) -> int:
+        return self._listener.values
+
+    def notes(self) -> str:
+        diagnostics = self._gateway.diagnostics() if self._gateway is not None else {}
+        return f"replies {diagnostics.get('replies')}, dropped {diagnostics.get('dropped')}"
+
+    async def stop(self) -> None:
+        if self._gateway is not None:
+            await self._gateway.async_stop()
+
+
+class _Counter(resource.Resource):  # type: ignore[misc]
+    def __init__(self) -> None:
+        super().__init__()
+        self.count = 0
+
+    async def render_post(self, request: aiocoap.Message) -> aiocoap.Message:
+        self.count += 1
+        return aiocoap.Message(code=aiocoap.CHANGED)
+
+
+class BareSide:
+    """A bare aiocoap server: the anchor."""
+
+    name = "bare"
+
+    def __init__(self) -> None:
+        self._counter = _Counter()
+        self._context: aiocoap.Context | None = None
+
+    async def start(self, nodes: int) -> int:
+        site = resource.Site()
+        site.add_resource(("server",), self._counter)
+        self._context = await aiocoap.Context.create_server_context(
+            site, bind=("127.0.0.1", 0), transports=["udp6"], loggername="bench.bare"
+        )
+        interface = self._context.request_interfaces[0].token_interface.message_interface
+        return int(interface.transport.get_extra_info("socket").getsockname()[1])
+
+    def received(self) -> int:
+        return self._counter.count
+
+    async def stop(self) -> None:
+        if self._context is not None:
+            await self._context.shutdown()
+
+
+SIDES: dict[str, Callable[[], Side]] = {"core": CoreSide, "bare": BareSide}
+
+
+@dataclass
+class IngestResult:
+    side: str
+    sent: int
+    received: int
+    seconds: float
+    cpu_seconds: float
+
+    @property
+    def rate(self) -> float:
+        return self.received / self.seconds
+
+    @property
+    def cpu_share(self) -> float:
+        return self.cpu_seconds / self.seconds
+
+
+async def ingest(side: Side, nodes: int, rate: float, seconds: float) -> IngestResult:
+    port = await side.start(nodes)
+    try:
+        command = [sys.executable, __file__, "--load", str(port), str(nodes), str(rate), str(seconds)]
+        process = await asyncio.create_subprocess_exec(*command, stdout=subprocess.PIPE)
+        if process.stdout is None:
+            raise RuntimeError("no pipe")
+        await process.stdout.readline()  # "start": the sockets are bound, sending begins
+        cpu, wall, before = time.process_time(), time.perf_counter(), side.received()
+        output = await process.stdout.read()
+        await process.wait()
+        await asyncio.sleep(0.2)  # the last datagrams
+        cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+        notes = getattr(side, "notes", lambda: "")()
+        if notes:
+            print(f"  ({side.name}: {notes})")
+        return IngestResult(side.name, int(output.decode().strip() or 0), side.received() - before, wall, cpu)
+    finally:
+        await side.stop()
+
+
+# --- alive handling ----------------------------------------------------------------------------
+
+
+class UpstreamPolicyGateway(PyaiotCoapGateway):
+    """The same gateway with upstream's policy: every alive is a new node, rediscovered."""
+
+    @override
+    def handle_alive(self, payload: bytes, remote: Any) -> aiocoap.Message:
+        reply = super().handle_alive(payload, remote)
+        for node in self._nodes.values():
+            node.discovered = False
+        return reply
+
+
+async def alive_cost(gateway_class: type[PyaiotCoapGateway], nodes: int, rounds: int) -> list[int]:
+    """Requests sent to the nodes in each round of alives."""
+    gateway = gateway_class(
+        _CountingListener(), CoapSettings(port=0, node_port=None, request_timeout=5.0), logger=LOGGER
+    )  # type: ignore[arg-type]
+    await gateway.async_start()
+    options = NodeOptions(robot=False, js=False)
+    simulated = [
+        SimulatedCoapNode(f"n{i}", gateway="::1", gateway_port=gateway.port, options=options)
+        for i in range(nodes)
+    ]
+    per_round = []
+    try:
+        for node in simulated:
+            await node.start(announce=False)
+        for _ in range(rounds):
+            before = sum(gateway.requests_sent.values())
+            for chunk in range(0, nodes, 50):
+                results = await asyncio.gather(
+                    *(node.send_alive() for node in simulated[chunk : chunk + 50]), return_exceptions=True
+                )
+                failed = [r for r in results if isinstance(r, BaseException)]
+                if failed:
+                    print(f"  ({len(failed)} alives unanswered: {failed[0]!r})")
+            await gateway.async_idle()
+            per_round.append(sum(gateway.requests_sent.values()) - before)
+    finally:
+        for node in simulated:
+            await node.stop()
+        await gateway.async_stop()
+    return per_round
+
+
+async def main(args: argparse.Namespace) -> None:
+    logging.basicConfig(level=logging.ERROR)
+    print(
+        f"Pyaiot CoAP ingest: {args.nodes} nodes x {args.rate:g} value/s for {args.seconds:g} s, load from a separate process"  # noqa: E501
+    )
+    results = {}
+    for name in args.sides.split(","):
+        result = await ingest(SIDES[name](), args.nodes, args.rate, args.seconds)
+        results[name] = result
+        print(
+            f"  {name:5s}: sent {result.sent}, received {result.received}"
+            f" ({result.received / max(1, result.sent):.1%}), {result.rate:,.0f} values/s,"
+            f" CPU {result.cpu_share:.1%} of one core"
+        )
+    if "core" in results and "bare" in results:
+        core, bare = results["core"], results["bare"]
+        print(
+            f"  ratio core/bare: values/s {core.rate / bare.rate:.2f},"
+            f" CPU {core.cpu_share / max(bare.cpu_share, 1e-9):.2f}, CPU per value"
+            f" {core.cpu_seconds / max(core.received, 1) / (bare.cpu_seconds / max(bare.received, 1)):.2f}"
+        )
+    print(
+        f"\nAlive handling: {args.alive_nodes} nodes re-announcing, {args.rounds} rounds of alives (beacon {BEACON_PERIOD:g} s)"  # noqa: E501
+    )
+    if args.alive_nodes <= 0:
+        return
+    ours = await alive_cost(PyaiotCoapGateway, args.alive_nodes, args.rounds)
+    theirs = await alive_cost(UpstreamPolicyGateway, args.alive_nodes, args.rounds)
+    per_minute = 60 / BEACON_PERIOD
+    print(
+        f"  PyIoT (discover once):          requests per round {ours}; steady state {ours[-1] * per_minute:,.0f} requests/min"  # noqa: E501
+    )
+    print(
+        f"  upstream policy (every alive):  requests per round {theirs}; steady state {theirs[-1] * per_minute:,.0f} requests/min"  # noqa: E501
+    )
+    saved = theirs[-1] * per_minute - ours[-1] * per_minute
+    print(f"  saved: {saved:,.0f} requests/min to the nodes")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "--load":
+        run_load(int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5]))
+        raise SystemExit(0)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--nodes", type=int, default=1000)
+    parser.add_argument("--rate", type=float, default=1.0, help="values per second per node")
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--sides", default="core,bare", help=f"comma-separated of {sorted(SIDES)}")
+    parser.add_argument("--alive-nodes", type=int, default=1000)
+    parser.add_argument("--rounds", type=int, default=3)
+    os.chdir(Path(__file__).resolve().parent.parent)
+    asyncio.run(main(parser.parse_args()))
