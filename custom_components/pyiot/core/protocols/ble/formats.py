@@ -126,9 +126,16 @@ class _DecimalFloat:
         start = max(low, min(high, exact.adjusted() - len(str(self.max_mantissa)) - 1))
         for exponent in range(start, high + 1):
             mantissa = int(exact.scaleb(-exponent).to_integral_value())
-            if abs(mantissa) <= self.max_mantissa:
+            if self._fits(mantissa, exponent):
                 return self._pack(exponent, mantissa)
         raise ValueEncodeError(f"{value} is too large for IEEE-11073", key=BleErrorKey.OUT_OF_RANGE)
+
+    def _fits(self, mantissa: int, exponent: int) -> bool:
+        """Specials exist only with exponent 0; elsewhere the whole signed range is a number."""
+        if exponent == 0:
+            return abs(mantissa) <= self.max_mantissa
+        half = 1 << (self.mantissa_bits - 1)
+        return -half <= mantissa < half
 
     @property
     def _minus_infinity(self) -> int:
