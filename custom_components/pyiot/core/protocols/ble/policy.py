@@ -118,8 +118,8 @@ class _KeyState:
 class NotificationCoalescer:
     """Delivers at most `max_rate` notifications per second and key; the latest value always arrives.
 
-    A notification within `1 / max_rate` of the previous delivery is held; later ones replace it, and
-    it is delivered when the interval has passed.
+    A notification within `1 / max_rate` of the previous delivery is held; a later one replaces it
+    (the held one is counted as coalesced), and it is delivered when the interval has passed.
     """
 
     max_rate: float
@@ -137,9 +137,10 @@ class NotificationCoalescer:
             state.last = now
             self.deliver(key, data)
             return
-        if state.coalesced == 0:
-            self.on_flood(key)
-        state.coalesced += 1
+        if state.pending is not None:
+            if state.coalesced == 0:
+                self.on_flood(key)
+            state.coalesced += 1
         state.pending = data
         if state.timer is None:
             loop = asyncio.get_running_loop()
@@ -154,7 +155,7 @@ class NotificationCoalescer:
             self.deliver(key, data)
 
     def coalesced(self) -> dict[str, int]:
-        """Notifications replaced by a later one, per key."""
+        """Notifications dropped for a later one, per key."""
         return {key: state.coalesced for key, state in self._keys.items() if state.coalesced}
 
     def cancel(self) -> None:
