@@ -1,4 +1,4 @@
-"""The per-device engine through bleak-esphome and the simulated proxy: policies, requests, events, bad input."""
+"""The per-device engine through bleak-esphome and the simulated proxy: policies, requests, bad input."""
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
