@@ -359,7 +359,7 @@ def environmental_sensor(
         name=name,
         services=builder.services,
         advertised_uuids=[uuid16(0x181A), uuid16(0x180F)],
-        manufacturer_data={0xFFFF: b"\x01\x02"},
+        manufacturer_data={0x0D2A: b"\x01\x02"},  # no HA integration matches this company id
     )
 
     def reset(device: Peripheral, characteristic: Characteristic, data: bytes) -> None:

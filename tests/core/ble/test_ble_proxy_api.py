@@ -106,7 +106,7 @@ async def test_parsed_advertisements_without_the_raw_flag(client: APIClient, pro
             await asyncio.sleep(0.01)
     env = next(a for a in adverts if a.name == "PyIoT Env")
     assert uuid16(0x181A) in env.service_uuids
-    assert env.manufacturer_data == {0xFFFF: b"\x01\x02"}
+    assert env.manufacturer_data == {0x0D2A: b"\x01\x02"}
 
 
 async def test_connect_discover_read_write_notify_disconnect(

@@ -27,7 +27,7 @@ async def test_advertisements_reach_the_manager(stack: BleakStack, proxy: Esphom
     assert env.source == proxy.bluetooth_mac
     assert env.rssi == -60
     assert uuid16(0x181A) in env.service_uuids
-    assert env.manufacturer_data == {0xFFFF: b"\x01\x02"}
+    assert env.manufacturer_data == {0x0D2A: b"\x01\x02"}
     allocations = stack.manager.async_current_allocations(proxy.bluetooth_mac)
     assert allocations is not None
     assert [(a.slots, a.free) for a in allocations] == [(3, 3)]
