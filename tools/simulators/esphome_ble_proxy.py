@@ -776,7 +776,7 @@ async def run(args: argparse.Namespace) -> None:
     proxy.slots = args.slots
     for peripheral in peripherals:
         if (
-            any(c.uuid == uuid16(0x2A6E) for c in peripheral.characteristics())
+            any(c.uuid == uuid16(0x2A6F) for c in peripheral.characteristics())
             and not peripheral.on_subscribe
         ):
             _simulate_environment(peripheral, rng)

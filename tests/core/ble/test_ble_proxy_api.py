@@ -18,7 +18,14 @@ from tools.simulators.ble_peripherals import (
     nordic_uart,
     uuid16,
 )
-from tools.simulators.esphome_ble_proxy import DEFAULT_FEATURES, EsphomeBleProxy, frame
+from tools.simulators.esphome_ble_proxy import (
+    DEFAULT_FEATURES,
+    PERIPHERALS,
+    EsphomeBleProxy,
+    _parse_args,
+    frame,
+    main,
+)
 
 FLAGS = int(DEFAULT_FEATURES)
 
@@ -292,3 +299,17 @@ async def test_garbage_closes_the_connection(proxy: EsphomeBleProxy) -> None:
 
 def test_frame_layout() -> None:
     assert frame(api_pb2.PingRequest()) == b"\x00\x00\x07"
+
+
+def test_cli_defaults_and_peripherals() -> None:
+    args = _parse_args([])
+    assert (args.port, args.name, args.slots, args.peripherals) == (6053, "pyiot-ble-proxy", 3, "env,uart")
+    assert {kind: PERIPHERALS[kind]("C0:FF:EE:00:00:01").name for kind in PERIPHERALS} == {
+        "env": "PyIoT Env",
+        "uart": "PyIoT UART",
+        "flaky": "PyIoT Flaky",
+        "flood": "PyIoT Flood",
+        "secure": "PyIoT Secure",
+    }
+    with pytest.raises(SystemExit, match="unknown peripherals: nope"):
+        main(["--peripherals", "nope"])
