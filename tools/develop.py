@@ -38,6 +38,7 @@ MQTT_HOST = "127.0.0.1"
 DOMAIN = "pyiot"
 PYIOT_ENTRY_TYPE = "pyaiot_mqtt"
 HTTP_TIMEOUT = 30.0
+MAX_ZONE_SENSORS = 12  # a zone's limit (systems/thermostat/flow_schemas.py)
 
 
 def say(message: str) -> None:
@@ -498,8 +499,8 @@ DEMO_TUNING: dict[str, Any] = {
     "stale_minutes": 30,
     "fail_safe": "off",
     "frost_duty": 20,
+    "target_temp_step": 0.5,
     "optimum_start": True,
-    "max_lead_minutes": 180,
     "protection": {
         "min_on_minutes": 1,
         "min_off_minutes": 1,
@@ -518,7 +519,7 @@ def add_demo_thermostat(ha: HomeAssistant, timeout: float) -> None:
     query = "{{ integration_entities('pyiot') | select('match', 'sensor\\..*temperature') | list | tojson }}"
 
     def sensors() -> list[str] | None:
-        found = list(json.loads(ha.template(query)))
+        found = list(json.loads(ha.template(query)))[:MAX_ZONE_SENSORS]
         return found or None
 
     temperatures = _wait_until("temperature sensors of the simulated nodes", timeout, sensors)
@@ -526,8 +527,9 @@ def add_demo_thermostat(ha: HomeAssistant, timeout: float) -> None:
         DOMAIN,
         {"next_step_id": "thermostat"},
         {"name": "Demo zone", "heaters": [DEMO_HEATER], "coolers": [], "sensors": temperatures},
-        dict.fromkeys(temperatures, 1.0),
+        {f"weight_{number}": 1.0 for number in range(1, len(temperatures) + 1)},
         DEMO_TUNING,
+        {"max_lead_minutes": 180},
         {"cold_tolerance": 0.3, "hot_tolerance": 0.3},
     )
     say(f"PyIoT (thermostat zone on {len(temperatures)} sensors): {_flow_outcome(result)}")

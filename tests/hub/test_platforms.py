@@ -160,3 +160,18 @@ async def test_point_unavailable_keeps_the_node(hass: HomeAssistant, hub: NodeHu
     hub.value_received("kit", "setpoint", 21.0)  # the same value again makes it available
     await hass.async_block_till_done()
     assert hass.states.get(entity(hass, "number", "setpoint")).state == "21.0"
+
+
+async def test_first_appearance_is_not_back_online(
+    hass: HomeAssistant, hub: NodeHub, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("INFO", logger="custom_components.pyiot")
+    hub.node_seen(NodeInfo(node_id="kit"))
+    hub.node_lost("kit")
+    hub.node_seen(NodeInfo(node_id="kit"))
+    lines = [record.getMessage() for record in caplog.records if record.name == "custom_components.pyiot"]
+    assert lines == [
+        "Kit is online",
+        "Kit is unavailable: no sign of life from the node",
+        "Kit is back online",
+    ]

@@ -60,8 +60,9 @@ class SimulatedNode:
     def __init__(self, node_id: str = DEFAULT_NODE_ID, *, rng: random.Random | None = None) -> None:
         """Create a node with the LED off and plausible first readings."""
         self.node_id = node_id
-        # Upstream's single test node is "MQTT test node"; with several, the id tells them apart.
-        self.name = "MQTT test node" if node_id == DEFAULT_NODE_ID else f"MQTT test node {node_id}"
+        # Upstream's single test node is "MQTT test node"; several are numbered as a user would name them.
+        number = node_id.rpartition("-")[2]
+        self.name = "MQTT test node" if node_id == DEFAULT_NODE_ID else f"Test node {number}"
         self.os = "riot"
         self.board = "native"
         self.led = False

@@ -43,6 +43,8 @@ class NodeState:
     values: dict[str, Any] = field(default_factory=dict)
     unavailable_points: set[str] = field(default_factory=set)
     available: bool = False
+    was_online: bool = False
+    """Whether the node was available since this entry started (for the log line)."""
 
 
 class NodeHub:
@@ -312,7 +314,8 @@ class NodeHub:
             return
         state.available = available
         if available:
-            LOGGER.info("%s is back online", self.node_name(node_id))
+            LOGGER.info("%s is %s", self.node_name(node_id), "back online" if state.was_online else "online")
+            state.was_online = True
         else:
             LOGGER.info("%s is unavailable: no sign of life from the node", self.node_name(node_id))
         for update in list(self._node_listeners.get(node_id, ())):

@@ -94,7 +94,7 @@ async def test_discovery_and_values(
     assert listener.values(node_id, "temperature") == [round(node.temperature, 1)]
     assert listener.values(node_id, "pressure") == [round(node.pressure, 1)]
     assert listener.of("node_seen")[-1] == NodeInfo(
-        node_id=node_id, name="MQTT test node", model="native", sw_version="riot", manufacturer="RIOT"
+        node_id=node_id, name="MQTT test node", model="native", manufacturer="RIOT", extra={"os": "riot"}
     )
     assert observer.payloads("gateway/check") == [b""]
     assert observer.payloads(f"gateway/{node_id}/discover") == [b"resources", b"values"]

@@ -132,7 +132,7 @@ async def test_discovery_sequence(
         name="Node",
         model="samr21-xpro",
         hw_version="samd21",
-        sw_version="riot",
+        extra={"os": "riot"},
         manufacturer="RIOT",
     )
     assert len(listener.of("node_seen")) == 5  # the check, then one per info resource

@@ -217,11 +217,12 @@ def test_node_info() -> None:
         name="Node",
         model="samr21-xpro",
         hw_version="samd21",
-        sw_version="riot 2019.07",
+        sw_version="2019.07",
         manufacturer="RIOT",
+        extra={"os": "riot"},
     )
     assert node_info("w", {"os": "MicroPython", "name": ""}) == NodeInfo(
-        node_id="w", sw_version="MicroPython", manufacturer="Pyaiot"
+        node_id="w", manufacturer="Pyaiot", extra={"os": "MicroPython"}
     )
     assert node_info("v", {"version": "1.2"}).sw_version == "1.2"
     assert node_info("r", {"os": " RIOT "}).manufacturer == "RIOT"

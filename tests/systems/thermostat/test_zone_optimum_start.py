@@ -38,7 +38,8 @@ async def test_starts_early_before_a_scheduled_rise(hass: HomeAssistant, zone: M
     # 19 °C now, 18 °C default: idle.
     assert hass.states.get("input_boolean.heater").state == "off"
     rate = hass.states.get("sensor.living_room_learned_heating_rate")
-    assert float(rate.state) == 1.0
+    assert rate.state == "unknown"  # nothing learned yet; the cautious default is an attribute
+    assert rate.attributes["assumed_rate"] == 1.0
     assert rate.attributes["learned"] is False
     assert rate.attributes["confidence"] == 0
 

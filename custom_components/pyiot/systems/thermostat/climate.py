@@ -31,11 +31,11 @@ class PyIoTClimate(ThermostatEntity, ClimateEntity, RestoreEntity):
     _attr_name = None
     _attr_translation_key = "thermostat"
     _attr_temperature_unit = UnitOfTemperature.CELSIUS
-    _attr_target_temperature_step = 0.1
 
     def __init__(self, zone: ThermostatZone) -> None:
         """Modes follow the equipment: heaters give heat, coolers give cool, both give heat_cool."""
         super().__init__(zone, "climate")
+        self._attr_target_temperature_step = zone.settings.target_step
         modes = [HVACMode.OFF]
         if zone.controller.heaters:
             modes.append(HVACMode.HEAT)

@@ -6,15 +6,26 @@ from homeassistant.config_entries import ConfigFlow, ConfigFlowResult, OptionsFl
 from homeassistant.const import CONF_NAME
 
 from ...const import CONF_ENTRY_TYPE
-from .const import CONF_ALGORITHM, CONF_ALGORITHM_PARAMS, CONF_SENSORS, CONF_WEIGHTS, THERMOSTAT
+from .const import (
+    CONF_ALGORITHM,
+    CONF_ALGORITHM_PARAMS,
+    CONF_MAX_LEAD_MINUTES,
+    CONF_OPTIMUM_START,
+    CONF_SENSORS,
+    CONF_WEIGHTS,
+    THERMOSTAT,
+)
 from .flow_schemas import (
     algorithm_schema,
     entry_data,
     equipment_errors,
     equipment_schema,
+    optimum_start_schema,
+    sensor_labels,
     settings_error,
     tuning_defaults,
     tuning_schema,
+    weights_from_form,
     weights_schema,
 )
 
@@ -45,11 +56,14 @@ class ThermostatConfigSteps(ConfigFlow):
     ) -> ConfigFlowResult:
         """How much each sensor counts."""
         if user_input is not None:
-            self._zone_data = entry_data(self._zone_equipment, user_input)
+            sensors = self._zone_equipment[CONF_SENSORS]
+            self._zone_data = entry_data(self._zone_equipment, weights_from_form(sensors, user_input))
             return await self.async_step_thermostat_tuning()
+        sensors = self._zone_equipment[CONF_SENSORS]
         return self.async_show_form(
             step_id="thermostat_weights",
-            data_schema=weights_schema(self._zone_equipment[CONF_SENSORS], {}),
+            data_schema=weights_schema(sensors, {}),
+            description_placeholders=sensor_labels(self.hass, sensors),
         )
 
     async def async_step_thermostat_tuning(
@@ -60,6 +74,8 @@ class ThermostatConfigSteps(ConfigFlow):
         if user_input is not None:
             if (error := settings_error(self._zone_data, user_input)) is None:
                 self._zone_options = user_input
+                if user_input[CONF_OPTIMUM_START]:
+                    return await self.async_step_thermostat_optimum_start()
                 return await self.async_step_thermostat_algorithm()
             errors["base"] = error
         return self.async_show_form(
@@ -68,6 +84,18 @@ class ThermostatConfigSteps(ConfigFlow):
                 tuning_schema(), user_input or tuning_defaults({})
             ),
             errors=errors,
+        )
+
+    async def async_step_thermostat_optimum_start(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """How early the zone may start before a scheduled rise."""
+        if user_input is not None:
+            self._zone_options = {**self._zone_options, **user_input}
+            return await self.async_step_thermostat_algorithm()
+        return self.async_show_form(
+            step_id="thermostat_optimum_start",
+            data_schema=self.add_suggested_values_to_schema(optimum_start_schema(), tuning_defaults({})),
         )
 
     async def async_step_thermostat_algorithm(
@@ -109,11 +137,14 @@ class ThermostatConfigSteps(ConfigFlow):
         """Weights of the zone's sensors, keeping the known ones."""
         entry = self._get_reconfigure_entry()
         if user_input is not None:
-            data = {CONF_ENTRY_TYPE: THERMOSTAT, **entry_data(self._zone_equipment, user_input)}
+            weights = weights_from_form(self._zone_equipment[CONF_SENSORS], user_input)
+            data = {CONF_ENTRY_TYPE: THERMOSTAT, **entry_data(self._zone_equipment, weights)}
             return self.async_update_reload_and_abort(entry, title=data[CONF_NAME], data=data)
+        sensors = self._zone_equipment[CONF_SENSORS]
         return self.async_show_form(
             step_id="reconfigure_thermostat_weights",
-            data_schema=weights_schema(self._zone_equipment[CONF_SENSORS], entry.data.get(CONF_WEIGHTS, {})),
+            data_schema=weights_schema(sensors, entry.data.get(CONF_WEIGHTS, {})),
+            description_placeholders=sensor_labels(self.hass, sensors),
         )
 
 
@@ -135,7 +166,15 @@ class ThermostatOptionsFlow(OptionsFlowWithReload):
         errors: dict[str, str] = {}
         if user_input is not None:
             if (error := settings_error(dict(self.config_entry.data), user_input)) is None:
-                self._options = user_input
+                # Kept while optimum start is off, so that turning it on again finds it.
+                self._options = {
+                    CONF_MAX_LEAD_MINUTES: tuning_defaults(dict(self.config_entry.options))[
+                        CONF_MAX_LEAD_MINUTES
+                    ],
+                    **user_input,
+                }
+                if user_input[CONF_OPTIMUM_START]:
+                    return await self.async_step_thermostat_optimum_start()
                 return await self.async_step_thermostat_algorithm()
             errors["base"] = error
         suggested = user_input or tuning_defaults(dict(self.config_entry.options))
@@ -143,6 +182,18 @@ class ThermostatOptionsFlow(OptionsFlowWithReload):
             step_id="thermostat_tuning",
             data_schema=self.add_suggested_values_to_schema(tuning_schema(), suggested),
             errors=errors,
+        )
+
+    async def async_step_thermostat_optimum_start(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """How early the zone may start before a scheduled rise."""
+        if user_input is not None:
+            self._options = {**self._options, **user_input}
+            return await self.async_step_thermostat_algorithm()
+        return self.async_show_form(
+            step_id="thermostat_optimum_start",
+            data_schema=self.add_suggested_values_to_schema(optimum_start_schema(), self._options),
         )
 
     async def async_step_thermostat_algorithm(

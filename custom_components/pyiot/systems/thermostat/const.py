@@ -25,6 +25,7 @@ CONF_MAX_RUN_MINUTES: Final = "max_run_minutes"
 CONF_PRESETS: Final = "presets"
 CONF_OPTIMUM_START: Final = "optimum_start"
 CONF_MAX_LEAD_MINUTES: Final = "max_lead_minutes"
+CONF_TARGET_STEP: Final = "target_temp_step"
 PRESET_NAMES: Final = ("away", "eco", "comfort", "sleep", "boost")
 
 DEFAULT_PRESET_TEMPERATURES: Final = {

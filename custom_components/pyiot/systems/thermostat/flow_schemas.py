@@ -3,7 +3,9 @@
 from typing import Any
 
 from homeassistant.const import CONF_NAME
+from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import section
+from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.helpers.selector import (
     BooleanSelector,
     EntitySelector,
@@ -38,12 +40,15 @@ from .const import (
     CONF_PROTECTION,
     CONF_SENSORS,
     CONF_STALE_MINUTES,
+    CONF_TARGET_STEP,
     CONF_WEIGHTS,
     PRESET_NAMES,
 )
 from .settings import DEFAULT_OPTIONS, ThermostatSettings
 
 RELAY_DOMAINS = ["switch", "input_boolean"]
+MAX_SENSORS = 12
+"""Sensors per zone (and per weights form: each field has a translated label `weight_<n>`)."""
 
 
 def _number(minimum: float, maximum: float, step: float, unit: str | None = None) -> NumberSelector:
@@ -90,14 +95,40 @@ def equipment_errors(user_input: dict[str, Any]) -> dict[str, str]:
         errors["base"] = "relay_in_both"
     if not user_input.get(CONF_SENSORS):
         errors[CONF_SENSORS] = "no_sensors"
+    elif len(user_input[CONF_SENSORS]) > MAX_SENSORS:
+        errors[CONF_SENSORS] = "too_many_sensors"
     return errors
 
 
 def weights_schema(sensors: list[str], weights: dict[str, float]) -> vol.Schema:
-    """One weight per sensor (the field is named after the sensor's entity id)."""
+    """One weight per sensor: fields `weight_<n>`, labelled by `sensor_labels` through placeholders."""
     return vol.Schema(
-        {vol.Required(sensor, default=weights.get(sensor, 1.0)): _number(0.1, 10, 0.1) for sensor in sensors}
+        {
+            vol.Required(f"weight_{number}", default=weights.get(sensor, 1.0)): _number(0.1, 10, 0.1)
+            for number, sensor in enumerate(sensors, start=1)
+        }
     )
+
+
+def weights_from_form(sensors: list[str], user_input: dict[str, Any]) -> dict[str, float]:
+    """The weight of each sensor, from the fields of `weights_schema`."""
+    return {sensor: float(user_input[f"weight_{number}"]) for number, sensor in enumerate(sensors, start=1)}
+
+
+def sensor_labels(hass: HomeAssistant, sensors: list[str]) -> dict[str, str]:
+    """Placeholders `sensor_<n>`: each sensor as the user knows it, its name and its device's."""
+    entities, devices = er.async_get(hass), dr.async_get(hass)
+    labels: dict[str, str] = {}
+    for number, sensor in enumerate(sensors, start=1):
+        state = hass.states.get(sensor)
+        entry = entities.async_get(sensor)
+        name = state.name if state is not None else (entry and (entry.name or entry.original_name)) or sensor
+        device = devices.async_get(entry.device_id) if entry is not None and entry.device_id else None
+        device_name = device.name_by_user or device.name if device is not None else None
+        labels[f"sensor_{number}"] = (
+            f"{name} ({device_name})" if device_name and device_name != name else name
+        )
+    return labels
 
 
 def tuning_schema() -> vol.Schema:
@@ -112,8 +143,8 @@ def tuning_schema() -> vol.Schema:
             vol.Required(CONF_STALE_MINUTES): _number(1, 1440, 1, "min"),
             vol.Required(CONF_FAIL_SAFE): _select([m.value for m in FailSafeMode], CONF_FAIL_SAFE),
             vol.Required(CONF_FROST_DUTY): _number(0, 100, 1, "%"),
+            vol.Required(CONF_TARGET_STEP): _number(0.1, 1, 0.1, "°C"),
             vol.Required(CONF_OPTIMUM_START): BooleanSelector(),
-            vol.Required(CONF_MAX_LEAD_MINUTES): _number(1, 720, 1, "min"),
             vol.Required(CONF_PROTECTION): section(
                 vol.Schema(
                     {
@@ -131,6 +162,11 @@ def tuning_schema() -> vol.Schema:
             ),
         }
     )
+
+
+def optimum_start_schema() -> vol.Schema:
+    """How early optimum start may begin (asked only when it is on)."""
+    return vol.Schema({vol.Required(CONF_MAX_LEAD_MINUTES): _number(1, 720, 1, "min")})
 
 
 def algorithm_schema(algorithm: str) -> vol.Schema:

@@ -40,12 +40,14 @@ def _rate_sensor(side: Side) -> ThermostatSensorEntityDescription:
     def attributes(output: ControlOutput) -> dict[str, Any]:
         if (rate := estimate(output)) is None:
             return {}
-        return {
+        described = {
             "confidence": round(rate.confidence, 2),
             "dead_time_minutes": round(rate.dead_time.total_seconds() / 60, 1),
             "runs": rate.runs,
             "learned": rate.learned,
         }
+        # Until enough runs were seen the state is unknown; the cautious default it uses meanwhile is here.
+        return described if rate.learned else {**described, "assumed_rate": round(rate.rate, 2)}
 
     return ThermostatSensorEntityDescription(
         key=f"{side.value}_rate",
@@ -54,7 +56,9 @@ def _rate_sensor(side: Side) -> ThermostatSensorEntityDescription:
         state_class=SensorStateClass.MEASUREMENT,
         suggested_display_precision=2,
         entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=lambda output: rate.rate if (rate := estimate(output)) is not None else None,
+        value_fn=lambda output: (
+            rate.rate if (rate := estimate(output)) is not None and rate.learned else None
+        ),
         attributes_fn=attributes,
     )
 

@@ -36,6 +36,7 @@ from .const import (
     CONF_PROTECTION,
     CONF_SENSORS,
     CONF_STALE_MINUTES,
+    CONF_TARGET_STEP,
     CONF_WEIGHTS,
     DEFAULT_PRESET_TEMPERATURES,
 )
@@ -59,6 +60,7 @@ DEFAULT_OPTIONS: dict[str, Any] = {
     CONF_PRESETS: dict(DEFAULT_PRESET_TEMPERATURES),
     CONF_OPTIMUM_START: False,
     CONF_MAX_LEAD_MINUTES: 180,
+    CONF_TARGET_STEP: 0.5,
 }
 
 
@@ -130,6 +132,11 @@ class ThermostatSettings:
             name: Target(heat=float(value)) if self.heaters else Target(cool=float(value))
             for name, value in temperatures.items()
         }
+
+    @property
+    def target_step(self) -> float:
+        """How much one tap on the thermostat card moves the setpoint."""
+        return float(self.options[CONF_TARGET_STEP])
 
     def optimum_start(self) -> OptimumStartConfig:
         """Whether to start early so that scheduled targets are reached on time (learning always runs)."""

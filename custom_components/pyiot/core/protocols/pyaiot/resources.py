@@ -116,17 +116,20 @@ def format_command(resource: str, value: object) -> str:
 
 
 def node_info(node_id: str, info: Mapping[str, str]) -> NodeInfo:
-    """Device description from the info resources received so far (`name`, `board`, `mcu`, `os`, ...)."""
-    os_name = info.get("os")
-    version = info.get("version")
-    sw_version = " ".join(part for part in (os_name, version) if part) or None
+    """Device description from the info resources received so far (`name`, `board`, `mcu`, `os`, ...).
+
+    `os` names the operating system (`riot`), not a firmware version: it makes the manufacturer and is
+    kept in `extra`; only a `version` resource is a software version.
+    """
+    os_name = (info.get("os") or "").strip()
     return NodeInfo(
         node_id=node_id,
         name=info.get("name") or None,
         model=info.get("board") or None,
         hw_version=info.get("mcu") or None,
-        sw_version=sw_version,
-        manufacturer="RIOT" if os_name and os_name.strip().lower() == "riot" else "Pyaiot",
+        sw_version=info.get("version") or None,
+        manufacturer="RIOT" if os_name.lower() == "riot" else "Pyaiot",
+        extra={"os": os_name} if os_name else {},
     )
 
 
