@@ -516,7 +516,11 @@ class IotpyRuntime:
                 clock=self._clock,
             )
             entry = DeviceEntry(
-                node_id=node_id, file=state.name, device=device, runner=runner, post_key=self._mailbox.post_key
+                node_id=node_id,
+                file=state.name,
+                device=device,
+                runner=runner,
+                post_key=self._mailbox.post_key,
             )
             entry.variables = old_records.get(node_id, {})
             memory = self._memory.setdefault(node_id, _Memory(file=state.name, device=label))
