@@ -28,6 +28,7 @@ from html import escape
 import json
 import math
 import os
+from pathlib import Path
 import platform
 import random
 import signal
@@ -248,7 +249,7 @@ class IotpyServerSim:
         self.prefix = prefix or None
         self.legacy = legacy
         self.period = period
-        self.rng = random.Random(seed)  # noqa: S311 - simulated values
+        self.rng = random.Random(seed)
         self.requests: Counter[tuple[str, str]] = Counter()
         self.write_bodies: list[bytes] = []
         self.delay = 0.0
@@ -299,7 +300,7 @@ class IotpyServerSim:
                 ]
         return ("\n".join(lines) + "\n").encode("utf8")
 
-    def write(self, raw: bytes) -> tuple[int, bytes, str]:
+    def write(self, raw: bytes) -> tuple[int, bytes, str]:  # noqa: PLR0911 - one return per answer
         """`POST /write` as upstream's `WriteValue`: status, body, content type."""
         self.write_bodies.append(raw)
         try:
@@ -317,7 +318,7 @@ class IotpyServerSim:
             return 404, _dumps(NOT_FOUND), JSON
         try:
             success = device.write(request["name"], request["value"])
-        except Exception:  # noqa: BLE001 - upstream's Twisted turns any exception into a 500 page
+        except Exception:
             return 500, PROCESSING_FAILED, HTML
         if success:
             return 200, _dumps({"success": True, "error": "", **request}), JSON
@@ -340,7 +341,9 @@ class IotpyServerSim:
                 return self._render(request, {}, "HEAD")
         return await self._route(request, segments)
 
-    async def _route(self, request: web.Request, segments: list[str]) -> web.StreamResponse:
+    async def _route(  # noqa: PLR0911 - one return per route
+        self, request: web.Request, segments: list[str]
+    ) -> web.StreamResponse:
         match segments:
             case ["variables"] | ["variables", ""]:
                 return self._render(request, {"GET": self._variables}, "HEAD, GET")
@@ -485,9 +488,9 @@ def go_float(value: float) -> str:
         return "NaN"
     text = repr(float(value))
     dot = text.find(".")
-    if value > 0 and dot > 6:  # noqa: PLR2004 - where Go switches to an exponent
+    if value > 0 and dot > 6:
         mantissa = f"{text[0]}.{text[1:dot]}{text[dot + 1 :]}".rstrip("0.")
-        return f"{mantissa}e+0{dot - 1}"
+        return f"{mantissa}e+{dot - 1:02d}"
     return text
 
 
@@ -510,8 +513,10 @@ def _default_collectors() -> list[str]:
     lines += [
         "# HELP python_info Python platform information",
         "# TYPE python_info gauge",
-        f'python_info{{implementation="{platform.python_implementation()}",major="{major}",minor="{minor}",'
-        f'patchlevel="{patch}",version="{platform.python_version()}"}} 1.0',
+        (
+            f'python_info{{implementation="{platform.python_implementation()}",major="{major}",'
+            f'minor="{minor}",patchlevel="{patch}",version="{platform.python_version()}"}} 1.0'
+        ),
     ]
     for metric, help_text, value in _process_values():
         kind = "counter" if metric.endswith("_total") else "gauge"
@@ -523,15 +528,14 @@ def _process_values() -> list[tuple[str, str, float]]:
     if not sys.platform.startswith("linux"):
         return []
     try:
-        with open("/proc/self/stat", encoding="ascii") as handle:
-            fields = handle.read().rsplit(")", 1)[1].split()
-        open_fds = len(os.listdir("/proc/self/fd"))
+        fields = Path("/proc/self/stat").read_text(encoding="ascii").rsplit(")", 1)[1].split()
+        open_fds = len(list(Path("/proc/self/fd").iterdir()))
     except OSError:
         return []
     ticks = os.sysconf("SC_CLK_TCK")
     page = os.sysconf("SC_PAGE_SIZE")
-    with open("/proc/stat", encoding="ascii") as handle:
-        boot = next(float(line.split()[1]) for line in handle if line.startswith("btime"))
+    lines = Path("/proc/stat").read_text(encoding="ascii").splitlines()
+    boot = next(float(line.split()[1]) for line in lines if line.startswith("btime"))
     import resource  # noqa: PLC0415 - Unix only
 
     return [
