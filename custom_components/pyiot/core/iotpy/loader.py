@@ -60,10 +60,13 @@ class _DeviceFileLoader(importlib.abc.Loader):
     def get_source(self, fullname: str) -> str:
         return importlib.util.decode_source(self._source.data)
 
+    def compile(self) -> types.CodeType:
+        """The file's code; `SyntaxError` (also for null bytes) when it has none."""
+        return compile(self._source.data, str(self._source.path), "exec", dont_inherit=True)
+
     @override
     def exec_module(self, module: types.ModuleType) -> None:
-        code = compile(self._source.data, str(self._source.path), "exec", dont_inherit=True)
-        exec(code, module.__dict__)  # noqa: S102 - running the user's device file is the point
+        exec(self.compile(), module.__dict__)  # noqa: S102 - running the user's device file is the point
 
 
 def load_device_file(
@@ -95,7 +98,11 @@ def load_device_file(
     module.__builtins__ = builtins_for(make_api(registry, add_device))  # type: ignore[attr-defined]
     linecache.checkcache(str(source.path))
     try:
-        loader.exec_module(module)
+        code = loader.compile()
+    except (SyntaxError, ValueError) as err:
+        return _syntax_problem(source, err)
+    try:
+        exec(code, module.__dict__)  # noqa: S102 - running the user's device file is the point
     except BaseException as err:  # noqa: BLE001 - whatever the file raises (even SystemExit) fails it alone
         loading = False
         registry.remove(added)
@@ -148,16 +155,18 @@ def _run_legacy_init(device: Device) -> str | None:
     return f"device {device.name!r}: called its IOTpy 0.2 style init()"
 
 
+def _syntax_problem(source: SourceFile, err: SyntaxError | ValueError) -> Problem:
+    return Problem(
+        key=ProblemKey.SYNTAX_ERROR,
+        file=source.name,
+        line=err.lineno if isinstance(err, SyntaxError) else None,
+        exception=type(err).__name__,
+        message=_message(err.msg if isinstance(err, SyntaxError) else err),
+    )
+
+
 def _problem_of(source: SourceFile, err: BaseException) -> Problem:
     """The problem an exception of the file's execution stands for, with the file's line."""
-    if isinstance(err, SyntaxError) and err.filename == str(source.path):
-        return Problem(
-            key=ProblemKey.SYNTAX_ERROR,
-            file=source.name,
-            line=err.lineno,
-            exception=type(err).__name__,
-            message=_message(err.msg),
-        )
     line = _line_in_file(err, source.path)
     if isinstance(err, MissingDeviceMethods):
         return Problem(

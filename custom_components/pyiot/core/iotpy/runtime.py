@@ -19,6 +19,7 @@ Problems (a file that cannot load, a `loop()` that raises or hangs) are raised t
 import asyncio
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
+import contextlib
 from dataclasses import dataclass, field
 from functools import partial
 import logging
@@ -221,6 +222,8 @@ class IotpyRuntime:
         self._running = False
         if self._watch_task is not None:
             self._watch_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._watch_task
             self._watch_task = None
         if self._watchdog_timer is not None:
             self._watchdog_timer.cancel()
@@ -419,18 +422,36 @@ class IotpyRuntime:
 
         pending = [asyncio.ensure_future(self._submit_import(job))]
         timeout = self.settings.import_timeout
-        await asyncio.wait(
-            [pending[0], loop.create_task(started.wait())], timeout=timeout, return_when="FIRST_COMPLETED"
-        )
-        if not started.is_set():
-            # The import executor is busy with something else (not ours to blame): run it privately.
-            self._logger.info("The import executor is busy; importing %s in PyIoT's own thread", source.name)
-            pending.append(asyncio.ensure_future(self._private_job(job)))
-            await started.wait()
-        done, _ = await asyncio.wait(pending, timeout=timeout, return_when="FIRST_COMPLETED")
-        outcome = next((task.result() for task in done if task.result() is not None), None)
-        if outcome is not None:
-            return outcome
+        waiter = loop.create_task(started.wait())
+        try:
+            await asyncio.wait([pending[0], waiter], timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+            if not started.is_set() and not pending[0].done():
+                # The import executor is busy with something else: run the import privately.
+                self._logger.info(
+                    "The import executor is busy; importing %s in PyIoT's own thread", source.name
+                )
+                pending.append(asyncio.ensure_future(self._private_job(job)))
+                await waiter
+        finally:
+            waiter.cancel()
+        deadline = loop.time() + timeout
+        remaining: set[asyncio.Future[LoadedFile | Problem | None]] = set(pending)
+        while remaining:
+            done, remaining = await asyncio.wait(
+                remaining, timeout=max(0.0, deadline - loop.time()), return_when=asyncio.FIRST_COMPLETED
+            )
+            if not done:
+                break
+            for task in done:
+                if (error := task.exception()) is not None:
+                    return Problem(
+                        key=ProblemKey.IMPORT_FAILED,
+                        file=source.name,
+                        exception=type(error).__name__,
+                        message=f"the import could not be run: {error}",
+                    )
+                if (outcome := task.result()) is not None:
+                    return outcome
         self._import_blocked_by = source.name
         for task in pending:
             task.add_done_callback(partial(self._late_import, source.name))
