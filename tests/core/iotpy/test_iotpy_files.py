@@ -29,7 +29,12 @@ addDevice(Incomplete("incomplete"))
 BAD_FILES = {
     "syntax.py": ("def broken(:\n    pass\n", ProblemKey.SYNTAX_ERROR, 1, "SyntaxError"),
     "null_bytes.py": ("x = 1\0\n", ProblemKey.SYNTAX_ERROR, None, "SyntaxError"),
-    "missing.py": ("import os\nimport serial_port_library_not_installed\n", ProblemKey.MISSING_MODULE, 2, None),
+    "missing.py": (
+        "import os\nimport serial_port_library_not_installed\n",
+        ProblemKey.MISSING_MODULE,
+        2,
+        None,
+    ),
     "incomplete.py": (MISSING_WRITE, ProblemKey.MISSING_METHODS, 11, "Incomplete"),
     "silent.py": ("from iotpy.Device import Device\nVALUE = 1\n", ProblemKey.NO_DEVICE, None, None),
     "raising.py": ("x = 1\n\n1 / 0\n", ProblemKey.IMPORT_FAILED, 3, "ZeroDivisionError"),
@@ -48,15 +53,17 @@ BAD_FILES = {
         None,
     ),
     "no_init.py": (
-        SENSOR.replace("Device.__init__(self, name)", "pass").replace('self.addVariable', '#').replace(
-            "self.count = 0", "self.count = 0\n        self.name = name"
-        ),
+        SENSOR.replace("Device.__init__(self, name)", "pass")
+        .replace("self.addVariable", "#")
+        .replace("self.count = 0", "self.count = 0\n        self.name = name"),
         ProblemKey.NO_DEVICE,
         None,
         None,
     ),
     "bad_constructor.py": (
-        SENSOR.replace('self.addVariable("count", "loops so far")', 'self.addVariable("count", "x")\n        {}["key"]'),
+        SENSOR.replace(
+            'self.addVariable("count", "loops so far")', 'self.addVariable("count", "x")\n        {}["key"]'
+        ),
         ProblemKey.IMPORT_FAILED,
         None,
         "KeyError",
@@ -65,7 +72,10 @@ BAD_FILES = {
 
 
 async def test_every_bad_file_fails_alone_with_its_problem(
-    folder: DeviceFolder, start_runtime: RuntimeFactory, listener: RecordingListener, problems: ProblemRecorder
+    folder: DeviceFolder,
+    start_runtime: RuntimeFactory,
+    listener: RecordingListener,
+    problems: ProblemRecorder,
 ) -> None:
     for name, (source, *_) in BAD_FILES.items():
         (folder.path / name).write_bytes(source.encode())
@@ -82,7 +92,9 @@ async def test_every_bad_file_fails_alone_with_its_problem(
             assert problem.exception == exception, name
         assert problem.node_id is None
         assert problem.placeholders()["file"] == name
-    assert problems.current["file:missing.py"].message == "No module named 'serial_port_library_not_installed'"
+    assert (
+        problems.current["file:missing.py"].message == "No module named 'serial_port_library_not_installed'"
+    )
     assert problems.current["file:incomplete.py"].message == "write"
     assert "getVariableValue" in problems.current["file:wrong_api.py"].message
     assert "never calls addDevice" in problems.current["file:silent.py"].message
@@ -97,7 +109,10 @@ async def test_every_bad_file_fails_alone_with_its_problem(
 
 
 async def test_fixing_a_file_clears_its_problem(
-    folder: DeviceFolder, start_runtime: RuntimeFactory, listener: RecordingListener, problems: ProblemRecorder
+    folder: DeviceFolder,
+    start_runtime: RuntimeFactory,
+    listener: RecordingListener,
+    problems: ProblemRecorder,
 ) -> None:
     path = folder.write("sensor.py", "def broken(:\n")
     runtime = await start_runtime()
@@ -117,7 +132,12 @@ async def test_a_changed_file_is_reloaded_keeping_node_ids(
     old = runtime._entries["sensor/sensor"]
     await listener.wait_for(lambda: bool(listener.values("sensor/sensor", "count")))
     calls_before = len(listener.calls)
-    write_changed(path, SENSOR.replace('self.setVariableValue("count", self.count)', 'self.setVariableValue("count", 1000 + self.count)'))
+    write_changed(
+        path,
+        SENSOR.replace(
+            'self.setVariableValue("count", self.count)', 'self.setVariableValue("count", 1000 + self.count)'
+        ),
+    )
     await runtime.async_check_files()
     new = runtime._entries["sensor/sensor"]
     assert new is not old
@@ -129,9 +149,7 @@ async def test_a_changed_file_is_reloaded_keeping_node_ids(
     assert not [call for call in later if call[0] == "points_seen"], "the points did not change"
 
 
-async def test_a_touched_file_is_not_reloaded(
-    folder: DeviceFolder, start_runtime: RuntimeFactory
-) -> None:
+async def test_a_touched_file_is_not_reloaded(folder: DeviceFolder, start_runtime: RuntimeFactory) -> None:
     path = folder.write("sensor.py", SENSOR)
     runtime = await start_runtime()
     entry = runtime._entries["sensor/sensor"]
@@ -148,8 +166,12 @@ async def test_an_edit_within_the_same_second_and_size_is_seen(
     path = folder.write("sensor.py", SENSOR.replace("1000", "0000"))
     runtime = await start_runtime()
     stat = path.stat()
-    source = SENSOR.replace('self.setVariableValue("count", self.count)', 'self.setVariableValue("count", self.count + 5)')
-    original = SENSOR.replace('self.setVariableValue("count", self.count)', 'self.setVariableValue("count", self.count + 0)')
+    source = SENSOR.replace(
+        'self.setVariableValue("count", self.count)', 'self.setVariableValue("count", self.count + 5)'
+    )
+    original = SENSOR.replace(
+        'self.setVariableValue("count", self.count)', 'self.setVariableValue("count", self.count + 0)'
+    )
     assert len(source) == len(original)
     path.write_text(original, encoding="utf-8")
     os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1))
@@ -158,13 +180,18 @@ async def test_an_edit_within_the_same_second_and_size_is_seen(
     os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 2))
     await runtime.async_check_files()
     entry = runtime._entries["sensor/sensor"]
-    await listener.wait_for(lambda: entry.runner.loops >= 1 and bool(listener.values("sensor/sensor", "count")))
+    await listener.wait_for(
+        lambda: entry.runner.loops >= 1 and bool(listener.values("sensor/sensor", "count"))
+    )
     assert listener.values("sensor/sensor", "count")[-1] >= 6
     assert not (folder.path / "__pycache__").exists()
 
 
 async def test_added_and_removed_files(
-    folder: DeviceFolder, start_runtime: RuntimeFactory, listener: RecordingListener, problems: ProblemRecorder
+    folder: DeviceFolder,
+    start_runtime: RuntimeFactory,
+    listener: RecordingListener,
+    problems: ProblemRecorder,
 ) -> None:
     runtime = await start_runtime()
     assert runtime._entries == {}
@@ -189,7 +216,10 @@ async def test_added_and_removed_files(
 
 
 async def test_a_file_that_breaks_makes_its_devices_unavailable(
-    folder: DeviceFolder, start_runtime: RuntimeFactory, listener: RecordingListener, problems: ProblemRecorder
+    folder: DeviceFolder,
+    start_runtime: RuntimeFactory,
+    listener: RecordingListener,
+    problems: ProblemRecorder,
 ) -> None:
     path = folder.write("sensor.py", SENSOR)
     folder.write("other.py", SENSOR)
@@ -299,7 +329,11 @@ async def test_restore_keeps_kinds_and_shows_gone_variables_unavailable(
     stored = {
         "version": 1,
         "nodes": {
-            "sensor/sensor": {"file": "sensor.py", "device": "sensor", "kinds": {"label": "number", "gone": "boolean"}},
+            "sensor/sensor": {
+                "file": "sensor.py",
+                "device": "sensor",
+                "kinds": {"label": "number", "gone": "boolean"},
+            },
             "bad": "record",
             "worse": {"file": 1},
             3: {},
@@ -326,4 +360,3 @@ def write_changed(path: Path, source: str) -> None:
     after = path.stat()
     if (after.st_mtime_ns, after.st_size) == (before.st_mtime_ns, before.st_size):
         os.utime(path, ns=(after.st_atime_ns, after.st_mtime_ns + 1_000))
-

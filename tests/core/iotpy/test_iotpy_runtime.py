@@ -90,7 +90,12 @@ async def test_devices_and_variables_are_reported(
     node = "sensor/sensor"
     await listener.wait_for(lambda: len(listener.values(node, "count")) >= 3)
     info = listener.of("node_seen")[0]
-    assert (info.node_id, info.name, info.model, info.extra) == (node, "sensor", "Sensor", {"file": "sensor.py"})
+    assert (info.node_id, info.name, info.model, info.extra) == (
+        node,
+        "sensor",
+        "Sensor",
+        {"file": "sensor.py"},
+    )
     points = listener.points[node]
     assert points["count"].kind is PointKind.SENSOR
     assert points["count"].state_class == "measurement"
@@ -203,7 +208,9 @@ async def test_two_files_with_the_same_device_and_variable_names_do_not_collide(
     folder.write("second.py", SENSOR)
     await start_runtime()
     await listener.wait_for(
-        lambda: bool(listener.values("first/sensor", "count")) and bool(listener.values("second/sensor", "count"))
+        lambda: (
+            bool(listener.values("first/sensor", "count")) and bool(listener.values("second/sensor", "count"))
+        )
     )
 
 
@@ -234,7 +241,10 @@ async def test_stop_calls_cleanup_and_ends_every_thread(
 ) -> None:
     folder.write(
         "sensor.py",
-        SENSOR.replace("    def cleanup(self):\n        pass", "    def cleanup(self):\n        CLEANED.append(self.name)")
+        SENSOR.replace(
+            "    def cleanup(self):\n        pass",
+            "    def cleanup(self):\n        CLEANED.append(self.name)",
+        )
         + "\nCLEANED = []\n",
     )
     runtime = await start_runtime()
@@ -316,7 +326,9 @@ async def test_poll_loop_ms_odd_values_fall_back(
     await start_runtime()
     await listener.wait_for(lambda: len(listener.values("odd/zero", "n")) >= 3)
     await listener.wait_for(lambda: len(listener.values("odd/negative", "n")) >= 3)
-    await listener.wait_for(lambda: bool(listener.values("odd/text", "n")) and bool(listener.values("odd/nan", "n")))
+    await listener.wait_for(
+        lambda: bool(listener.values("odd/text", "n")) and bool(listener.values("odd/nan", "n"))
+    )
 
 
 async def test_variables_added_later_and_directly_are_picked_up(
@@ -365,7 +377,9 @@ async def test_settings_expose_variables_as_number_and_switch(
     node = "actuator/actuator"
     settings = {
         node: {
-            "level": VariableSettings(exposure=Exposure.NUMBER, unit="°C", minimum=0.0, maximum=50.0, step=0.5),
+            "level": VariableSettings(
+                exposure=Exposure.NUMBER, unit="°C", minimum=0.0, maximum=50.0, step=0.5
+            ),
             "relay": VariableSettings(exposure=Exposure.SWITCH),
         }
     }

@@ -54,6 +54,7 @@ from .values import Unusable, ValueKind, convert, infer_kind
 _LOGGER = logging.getLogger(__name__)
 
 STORAGE_VERSION: Final = 1
+PRIVATE_THREAD: Final = "PyIoT IOTpy import"
 
 
 class JobRunner(Protocol):
@@ -180,6 +181,9 @@ class IotpyRuntime:
         self._watchdog_timer: asyncio.TimerHandle | None = None
         self._private_executor: ThreadPoolExecutor | None = None
         self._import_blocked_by: str | None = None
+        """The file whose hanging import holds the caller's import executor (then ours is used)."""
+        self._private_blocked = False
+        """Whether a hanging import holds our own import thread (then a new one is made)."""
         self._running = False
         self._scans = 0
         self._skipped_files = 0
@@ -413,10 +417,12 @@ class IotpyRuntime:
         loop = asyncio.get_running_loop()
         started = asyncio.Event()
         claim = threading.Lock()
+        private: list[bool] = []
 
         def job() -> LoadedFile | Problem | None:
             if not claim.acquire(blocking=False):
                 return None  # the other executor ran it
+            private.append(threading.current_thread().name.startswith(PRIVATE_THREAD))
             loop.call_soon_threadsafe(started.set)
             return load_device_file(source, self._registry, self._late_device)
 
@@ -452,7 +458,15 @@ class IotpyRuntime:
                     )
                 if (outcome := task.result()) is not None:
                     return outcome
-        self._import_blocked_by = source.name
+        if private and private[0]:
+            self._private_blocked = True
+        else:
+            self._import_blocked_by = source.name
+        self._logger.warning(
+            "The import of IOTpy device file %s hangs; further device files are imported in a thread "
+            "of PyIoT's own",
+            source.name,
+        )
         for task in pending:
             task.add_done_callback(partial(self._late_import, source.name))
         return Problem(
@@ -472,17 +486,21 @@ class IotpyRuntime:
     async def _private_job(
         self, job: Callable[[], LoadedFile | Problem | None]
     ) -> LoadedFile | Problem | None:
-        if self._private_executor is None or self._import_blocked_by is not None:
-            # A fresh thread: the old one (if any) may be the one a hanging import holds.
+        if self._private_executor is None or self._private_blocked:
+            # A fresh thread: the old one (if any) is held by a hanging import.
             if self._private_executor is not None:
                 self._private_executor.shutdown(wait=False)
-            self._private_executor = ThreadPoolExecutor(1, thread_name_prefix="PyIoT IOTpy import")
-            self._import_blocked_by = None
+            self._private_executor = ThreadPoolExecutor(1, thread_name_prefix=PRIVATE_THREAD)
+            self._private_blocked = False
         return await asyncio.get_running_loop().run_in_executor(self._private_executor, job)
 
     def _late_import(self, name: str, task: asyncio.Future[LoadedFile | Problem | None]) -> None:
         """An import that timed out finished after all: its devices are stopped, never run."""
-        if task.cancelled() or not isinstance(outcome := task.result(), LoadedFile):
+        if task.cancelled() or task.exception() is not None:
+            return
+        if self._import_blocked_by == name:
+            self._import_blocked_by = None  # the caller's executor is free again
+        if not isinstance(outcome := task.result(), LoadedFile):
             return
         self._registry.remove(outcome.devices)
         self._logger.info("The import of %s finished after its timeout; its devices are discarded", name)
