@@ -47,7 +47,12 @@ def test_variables_start_never_set_with_their_creation_time() -> None:
     assert [item["name"] for item in summary] == ["test0", "test1"]
     first = summary[0]
     assert set(first) == {"name", "value", "description", "lastUpdate_ms", "status", "error"}
-    assert (first["value"], first["description"], first["status"], first["error"]) == (None, "test variable", 0, "")
+    assert (first["value"], first["description"], first["status"], first["error"]) == (
+        None,
+        "test variable",
+        0,
+        "",
+    )
     assert before <= first["lastUpdate_ms"] <= int(time.time() * 1000)
 
 

@@ -19,14 +19,20 @@ UPSTREAM = Path(__file__).parents[2] / "support" / "upstream_iotpy"
 
 
 async def test_examples_run_in_pyiot(
-    folder: DeviceFolder, start_runtime: RuntimeFactory, listener: RecordingListener, problems: ProblemRecorder
+    folder: DeviceFolder,
+    start_runtime: RuntimeFactory,
+    listener: RecordingListener,
+    problems: ProblemRecorder,
 ) -> None:
     for example in EXAMPLES.glob("*.py"):
         shutil.copy(example, folder.path / example.name)
     runtime = await start_runtime()
     thermometer, relay = "thermometer/Living room thermometer", "heating_relay/Heating relay"
     await listener.wait_for(
-        lambda: bool(listener.values(thermometer, "room_humidity")) and bool(listener.values(relay, "heating_relay"))
+        lambda: (
+            bool(listener.values(thermometer, "room_humidity"))
+            and bool(listener.values(relay, "heating_relay"))
+        )
     )
     assert problems.current == {}
     assert listener.points[thermometer]["thermometer_ok"].kind is PointKind.BINARY_SENSOR
@@ -56,7 +62,8 @@ def test_examples_run_under_upstreams_api(upstream: ModuleType) -> None:
     """Loaded as upstream's `loadDevices` does, against an API as strict as upstream's."""
     for path in sorted(EXAMPLES.glob("[!_]*.py")):
         spec = importlib.util.spec_from_file_location(path.stem, path)
-        assert spec is not None and spec.loader is not None
+        assert spec is not None
+        assert spec.loader is not None
         spec.loader.exec_module(importlib.util.module_from_spec(spec))
     devices = {device.name: device for device in upstream.listOfDevices}
     assert set(devices) == {"Living room thermometer", "Heating relay"}
@@ -79,7 +86,9 @@ def test_examples_run_under_upstreams_api(upstream: ModuleType) -> None:
 def test_the_strict_stand_in_refuses_what_upstream_refuses(upstream: ModuleType) -> None:
     class Twin(upstream.Device):  # type: ignore[name-defined,misc]
         def loop(self) -> None: ...
-        def write(self, name: str, value: object) -> bool: return False  # noqa: E704
+        def write(self, name: str, value: object) -> bool:
+            return False
+
         def cleanup(self) -> None: ...
 
     Twin("a").addVariable("twin_value")
@@ -93,7 +102,10 @@ def test_the_strict_stand_in_refuses_what_upstream_refuses(upstream: ModuleType)
 
 @pytest.mark.allow_pyiot_warnings
 async def test_duplicate_names_that_break_upstream_work_in_pyiot(
-    folder: DeviceFolder, start_runtime: RuntimeFactory, listener: RecordingListener, problems: ProblemRecorder
+    folder: DeviceFolder,
+    start_runtime: RuntimeFactory,
+    listener: RecordingListener,
+    problems: ProblemRecorder,
 ) -> None:
     """The same example twice: upstream's registry raises; PyIoT runs both, and bad names too."""
     shutil.copy(EXAMPLES / "thermometer.py", folder.path / "kitchen.py")

@@ -82,7 +82,7 @@ async def test_every_bad_file_fails_alone_with_its_problem(
     folder.write("sensor.py", SENSOR)
     runtime = await start_runtime()
     await listener.wait_for(lambda: bool(listener.values("sensor/sensor", "count")))
-    assert {node_id for node_id in listener.points} == {"sensor/sensor"}
+    assert set(listener.points) == {"sensor/sensor"}
     for name, (_, key, line, exception) in BAD_FILES.items():
         problem = problems.current[f"file:{name}"]
         assert problem.key is key, name

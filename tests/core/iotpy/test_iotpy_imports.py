@@ -16,7 +16,9 @@ STYLES = {
     "module_import": "import iotpy.Device\nBase, add = iotpy.Device.Device, iotpy.Device.addDevice\n",
     "package_import": "from iotpy import Device as module\nBase, add = module.Device, module.addDevice\n",
     "aliased_import": "import iotpy.Device as D\nBase, add = D.Device, D.addDevice\n",
-    "package_only": "import iotpy\nimport iotpy.Device\nBase, add = iotpy.Device.Device, iotpy.Device.addDevice\n",
+    "package_only": (
+        "import iotpy\nimport iotpy.Device\nBase, add = iotpy.Device.Device, iotpy.Device.addDevice\n"
+    ),
 }
 
 BODY = """
@@ -49,7 +51,9 @@ def source_of(tmp_path: Path, name: str, text: str) -> SourceFile:
     return SourceFile(name=name, path=path, data=data, digest=hashlib.sha256(data).hexdigest())
 
 
-def load(tmp_path: Path, name: str, text: str, registry: DeviceRegistry | None = None) -> LoadedFile | Problem:
+def load(
+    tmp_path: Path, name: str, text: str, registry: DeviceRegistry | None = None
+) -> LoadedFile | Problem:
     return load_device_file(source_of(tmp_path, name, text), registry or DeviceRegistry(), lambda *_: None)
 
 
@@ -68,12 +72,16 @@ def test_every_import_style_gets_pyiots_api(tmp_path: Path, style: str) -> None:
     assert style not in sys.modules, "device modules stay out of sys.modules, as upstream's"
 
 
-def test_an_installed_iotpy_package_is_not_seen_by_device_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_installed_iotpy_package_is_not_seen_by_device_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     site = tmp_path / "site"
     package = site / "iotpy"
     package.mkdir(parents=True)
     (package / "__init__.py").write_text("KIND = 'installed'\n")
-    (package / "Device.py").write_text("raise ImportError('the installed iotpy.Device must not be imported')\n")
+    (package / "Device.py").write_text(
+        "raise ImportError('the installed iotpy.Device must not be imported')\n"
+    )
     monkeypatch.syspath_prepend(str(site))
     try:
         loaded = load(tmp_path, "device.py", STYLES["module_import"] + BODY)
@@ -212,11 +220,15 @@ def test_a_failing_legacy_init_fails_the_file(tmp_path: Path) -> None:
 
 
 def test_a_device_added_twice_counts_once(tmp_path: Path) -> None:
-    loaded = load(tmp_path, "twice.py", STYLES["from_import"] + BODY + "add(Base.__subclasses__()[-1]('x'))\n")
+    loaded = load(
+        tmp_path, "twice.py", STYLES["from_import"] + BODY + "add(Base.__subclasses__()[-1]('x'))\n"
+    )
     assert isinstance(loaded, LoadedFile)
     thing = loaded.devices[0]
     again = load(
-        tmp_path, "again.py", STYLES["from_import"] + BODY.replace('add(Thing("thing"))', "t = Thing('t')\nadd(t)\nadd(t)")
+        tmp_path,
+        "again.py",
+        STYLES["from_import"] + BODY.replace('add(Thing("thing"))', "t = Thing('t')\nadd(t)\nadd(t)"),
     )
     assert isinstance(again, LoadedFile)
     assert len(again.devices) == 1

@@ -23,7 +23,9 @@ from tests.support.mosquitto import free_port
 from tools.simulators.iotpy_server import IotpyServerSim, bulk_device, default_devices
 
 
-def client_for(session: aiohttp.ClientSession, url: str, prefix: str = "", **options: float) -> IotpyServerClient:
+def client_for(
+    session: aiohttp.ClientSession, url: str, prefix: str = "", **options: float
+) -> IotpyServerClient:
     return IotpyServerClient(session, ServerAddress.parse(url, prefix), **options)  # type: ignore[arg-type]
 
 
@@ -122,17 +124,44 @@ async def test_a_200_whose_body_says_failure_is_a_success_and_vice_versa(
 @pytest.mark.parametrize(
     ("response", "key"),
     [
-        (lambda: web.Response(status=200, text="<html><body>Router login</body></html>", content_type="text/html"), FetchProblem.HTML),
-        (lambda: web.Response(status=200, body=b"  <!DOCTYPE html><p>x</p>", content_type="application/json"), FetchProblem.HTML),
-        (lambda: web.Response(status=200, body=b'[{"name": "a", "value": 1, "descr', content_type="application/json"), FetchProblem.NOT_JSON),
-        (lambda: web.Response(status=200, body=b'{"a": {"b": 1}}', content_type="application/json"), FetchProblem.NOT_IOTPY),
-        (lambda: web.Response(status=200, body=b"\xff\xfe", content_type="application/json"), FetchProblem.NOT_UTF8),
-        (lambda: web.Response(status=500, text="Processing Failed", content_type="text/html"), FetchProblem.HTTP_STATUS),
+        (
+            lambda: web.Response(
+                status=200, text="<html><body>Router login</body></html>", content_type="text/html"
+            ),
+            FetchProblem.HTML,
+        ),
+        (
+            lambda: web.Response(
+                status=200, body=b"  <!DOCTYPE html><p>x</p>", content_type="application/json"
+            ),
+            FetchProblem.HTML,
+        ),
+        (
+            lambda: web.Response(
+                status=200, body=b'[{"name": "a", "value": 1, "descr', content_type="application/json"
+            ),
+            FetchProblem.NOT_JSON,
+        ),
+        (
+            lambda: web.Response(status=200, body=b'{"a": {"b": 1}}', content_type="application/json"),
+            FetchProblem.NOT_IOTPY,
+        ),
+        (
+            lambda: web.Response(status=200, body=b"\xff\xfe", content_type="application/json"),
+            FetchProblem.NOT_UTF8,
+        ),
+        (
+            lambda: web.Response(status=500, text="Processing Failed", content_type="text/html"),
+            FetchProblem.HTTP_STATUS,
+        ),
         (lambda: web.Response(status=302, headers={"Location": "/restart"}), FetchProblem.REDIRECT),
     ],
 )
 async def test_answers_that_are_not_variables(
-    session: aiohttp.ClientSession, simulator: IotpyServerSim, response: Callable[[], web.Response], key: FetchProblem
+    session: aiohttp.ClientSession,
+    simulator: IotpyServerSim,
+    response: Callable[[], web.Response],
+    key: FetchProblem,
 ) -> None:
     simulator.override = lambda request: response()
     with pytest.raises(IotpyServerError) as caught:
@@ -164,7 +193,9 @@ async def test_nobody_listening(session: aiohttp.ClientSession, socket_enabled: 
 
 
 @contextlib.asynccontextmanager
-async def raw_server(handle: Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]) -> AsyncIterator[str]:
+async def raw_server(
+    handle: Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]],
+) -> AsyncIterator[str]:
     server = await asyncio.start_server(handle, "127.0.0.1", 0)
     try:
         yield f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
@@ -174,14 +205,18 @@ async def raw_server(handle: Callable[[asyncio.StreamReader, asyncio.StreamWrite
 
 
 async def read_request(reader: asyncio.StreamReader) -> None:
-    while (line := await reader.readline()) not in {b"\r\n", b""}:
+    while await reader.readline() not in {b"\r\n", b""}:
         pass
 
 
-async def test_a_body_that_breaks_off_is_truncated(session: aiohttp.ClientSession, socket_enabled: None) -> None:
+async def test_a_body_that_breaks_off_is_truncated(
+    session: aiohttp.ClientSession, socket_enabled: None
+) -> None:
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         await read_request(reader)
-        writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n[{\"name\"")
+        writer.write(
+            b'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n[{"name"'
+        )
         await writer.drain()
         writer.close()
 
@@ -198,7 +233,9 @@ async def test_a_50_mb_body_is_not_read_whole(session: aiohttp.ClientSession, so
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         await read_request(reader)
-        writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n")
+        writer.write(
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+        )
         with contextlib.suppress(ConnectionError):
             while sent[0] < total:
                 writer.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
@@ -214,10 +251,14 @@ async def test_a_50_mb_body_is_not_read_whole(session: aiohttp.ClientSession, so
     assert sent[0] < total / 2
 
 
-async def test_an_announced_large_body_is_refused_at_once(session: aiohttp.ClientSession, socket_enabled: None) -> None:
+async def test_an_announced_large_body_is_refused_at_once(
+    session: aiohttp.ClientSession, socket_enabled: None
+) -> None:
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         await read_request(reader)
-        writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 52428800\r\n\r\n[")
+        writer.write(
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 52428800\r\n\r\n["
+        )
         with contextlib.suppress(ConnectionError):
             await writer.drain()
         writer.close()
@@ -272,11 +313,15 @@ async def test_skipped_entries_are_logged_once(
     client = client_for(session, simulator.url)
     for _ in range(3):
         assert list((await client.fetch()).document.variables) == ["ok"]
-    warnings = [r for r in caplog.records if r.levelno >= logging.WARNING and "skipped_variable" in r.getMessage()]
+    warnings = [
+        r for r in caplog.records if r.levelno >= logging.WARNING and "skipped_variable" in r.getMessage()
+    ]
     assert len(warnings) == 1
 
 
-async def test_the_bulk_simulator_variables_move(session: aiohttp.ClientSession, socket_enabled: None) -> None:
+async def test_the_bulk_simulator_variables_move(
+    session: aiohttp.ClientSession, socket_enabled: None
+) -> None:
     sim = IotpyServerSim([bulk_device(5)], period=None, seed=3)
     await sim.start()
     try:

@@ -21,7 +21,8 @@ OBSERVED = (
     b'[{"name": "test0", "value": 0.9152518491277982, "description": "test variable", "lastUpdate_ms": '
     b'1795260009175, "status": 1, "error": ""}, {"name": "test1", "value": 0.05708579582652751, '
     b'"description": "", "lastUpdate_ms": 1795260009175, "status": 1, "error": ""}, {"name": "alwais_fail", '
-    b'"value": null, "description": "", "lastUpdate_ms": 1795260005174, "status": 2, "error": "UKNOWN FAILURE"}]'
+    b'"value": null, "description": "", "lastUpdate_ms": 1795260005174, "status": 2, '
+    b'"error": "UKNOWN FAILURE"}]'
 )
 
 
@@ -44,13 +45,16 @@ def test_upstreams_observed_body() -> None:
 
 
 def test_non_strict_json_strings_and_booleans() -> None:
-    body = (
-        b'[{"name": "a", "value": NaN, "description": "", "lastUpdate_ms": 1, "status": 1, "error": ""},'
-        b' {"name": "b", "value": -Infinity, "description": "", "lastUpdate_ms": 1.0, "status": 1, "error": ""},'
-        b' {"name": "c", "value": "3.5", "description": null, "lastUpdate_ms": null, "status": 1, "error": null},'
-        b' {"name": "d", "value": true, "description": 5, "lastUpdate_ms": "x", "status": true, "error": ["e"]},'
-        b' {"name": "e", "value": [1, 2], "description": {}, "lastUpdate_ms": 1.5, "status": 1.0, "error": ""}]'
-    )
+    body = b"""[
+        {"name": "a", "value": NaN, "description": "", "lastUpdate_ms": 1, "status": 1, "error": ""},
+        {"name": "b", "value": -Infinity, "description": "", "lastUpdate_ms": 1.0, "status": 1,
+         "error": ""},
+        {"name": "c", "value": "3.5", "description": null, "lastUpdate_ms": null, "status": 1,
+         "error": null},
+        {"name": "d", "value": true, "description": 5, "lastUpdate_ms": "x", "status": true,
+         "error": ["e"]},
+        {"name": "e", "value": [1, 2], "description": {}, "lastUpdate_ms": 1.5, "status": 1.0, "error": ""}
+    ]"""
     variables = parse_variables(body).variables
     assert math.isnan(variables["a"].value)  # type: ignore[arg-type]
     assert variables["b"].value == -math.inf
@@ -157,7 +161,9 @@ def test_the_number_of_variables_is_bounded() -> None:
 
 JSON_VALUES = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4)
+    ),
     max_leaves=8,
 )
 SUMMARY = st.fixed_dictionaries(
@@ -176,14 +182,16 @@ def check_document(body: bytes) -> None:
     try:
         document = parse_variables(body)
     except VariablesError as err:
-        assert err.key in {"not_utf8", "not_json", "not_iotpy"}
+        assert err.key in {"not_utf8", "not_json", "not_iotpy"}  # noqa: PT017 - fuzzing: either outcome
         return
     for name, variable in document.variables.items():
         assert name == variable.name
-        assert isinstance(name, str) and name.isprintable()
+        assert isinstance(name, str)
+        assert name.isprintable()
         assert variable.status is None or type(variable.status) is int
         assert variable.last_update_ms is None or type(variable.last_update_ms) is int
-        assert isinstance(variable.description, str) and isinstance(variable.error, str)
+        assert isinstance(variable.description, str)
+        assert isinstance(variable.error, str)
         assert variable.value is None or isinstance(variable.value, bool | int | float | str | Unusable)
 
 

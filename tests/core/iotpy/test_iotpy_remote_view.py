@@ -24,7 +24,9 @@ class Clock:
         return self.now
 
 
-def fetched(*variables: RemoteVariable, server_time_ms: int | None = 1_000_000, legacy: bool = False) -> Fetched:
+def fetched(
+    *variables: RemoteVariable, server_time_ms: int | None = 1_000_000, legacy: bool = False
+) -> Fetched:
     return Fetched(
         document=VariablesDocument(
             format=ServerFormat.LEGACY_MAP if legacy else ServerFormat.SUMMARIES,
@@ -34,29 +36,54 @@ def fetched(*variables: RemoteVariable, server_time_ms: int | None = 1_000_000, 
     )
 
 
-def var(name: str, value: object, *, updated: int | None = 1_000_000, status: int | None = 1, error: str = "") -> RemoteVariable:
+def var(
+    name: str, value: object, *, updated: int | None = 1_000_000, status: int | None = 1, error: str = ""
+) -> RemoteVariable:
     return RemoteVariable(name=name, value=value, last_update_ms=updated, status=status, error=error)  # type: ignore[arg-type]
 
 
 def test_values_kinds_and_status() -> None:
     view = ServerView(clock=Clock())
     changes = view.apply(
-        fetched(var("t", 21.5), var("on", True), var("txt", "hi"), var("fail", None, status=2, error="E"),
-                var("never", None, status=0), var("nan", float("nan")))
+        fetched(
+            var("t", 21.5),
+            var("on", True),
+            var("txt", "hi"),
+            var("fail", None, status=2, error="E"),
+            var("never", None, status=0),
+            var("nan", float("nan")),
+        )
     )
     assert changes.added == ("t", "on", "txt", "fail", "never", "nan")
     assert [view.kind(name) for name in view.names] == [
-        ValueKind.NUMBER, ValueKind.BOOLEAN, ValueKind.TEXT, ValueKind.NUMBER, None, ValueKind.NUMBER
+        ValueKind.NUMBER,
+        ValueKind.BOOLEAN,
+        ValueKind.TEXT,
+        ValueKind.NUMBER,
+        None,
+        ValueKind.NUMBER,
     ]
     t = view.get("t")
-    assert t is not None and (t.value, t.available) == (21.5, True)
+    assert t is not None
+    assert (t.value, t.available) == (21.5, True)
     fail = view.get("fail")
-    assert fail is not None and (fail.available, fail.reason, fail.error, fail.status) == (False, "status", "E", 2)
+    assert fail is not None
+    assert (fail.available, fail.reason, fail.error, fail.status) == (
+        False,
+        "status",
+        "E",
+        2,
+    )
     assert view.get("never") is None
     nan = view.get("nan")
-    assert nan is not None and nan.reason == "not_finite"
+    assert nan is not None
+    assert nan.reason == "not_finite"
     assert [point.kind for point in view.points()] == [
-        PointKind.SENSOR, PointKind.BINARY_SENSOR, PointKind.SENSOR, PointKind.SENSOR, PointKind.SENSOR
+        PointKind.SENSOR,
+        PointKind.BINARY_SENSOR,
+        PointKind.SENSOR,
+        PointKind.SENSOR,
+        PointKind.SENSOR,
     ]
     assert view.get("unknown") is None
     assert view.point("never") is None
@@ -129,7 +156,8 @@ def test_kinds_are_kept_settings_impose_and_export_restore() -> None:
     assert view.kind("t") is ValueKind.TEXT
     assert view.get("t").value == "21.5"  # type: ignore[union-attr]
     relay = view.point("relay")
-    assert relay is not None and (relay.kind, relay.writable) == (PointKind.SWITCH, True)
+    assert relay is not None
+    assert (relay.kind, relay.writable) == (PointKind.SWITCH, True)
     assert view.get("relay").value is False  # type: ignore[union-attr]
     assert view.kind("odd") is ValueKind.TEXT
     assert view.export() == {"t": "text", "relay": "number", "odd": "text"}

@@ -93,9 +93,18 @@ def test_long_text_is_cut() -> None:
 
 @pytest.mark.parametrize(
     ("value", "kind"),
-    [(True, ValueKind.BOOLEAN), (1, ValueKind.NUMBER), (1.5, ValueKind.NUMBER), ("3.5", ValueKind.NUMBER),
-     (" -2 ", ValueKind.NUMBER), ("abc", ValueKind.TEXT), ("", ValueKind.TEXT), (None, None),
-     (Unusable("x"), None), ("nan", ValueKind.NUMBER)],
+    [
+        (True, ValueKind.BOOLEAN),
+        (1, ValueKind.NUMBER),
+        (1.5, ValueKind.NUMBER),
+        ("3.5", ValueKind.NUMBER),
+        (" -2 ", ValueKind.NUMBER),
+        ("abc", ValueKind.TEXT),
+        ("", ValueKind.TEXT),
+        (None, None),
+        (Unusable("x"), None),
+        ("nan", ValueKind.NUMBER),
+    ],
 )
 def test_infer_kind(value: Any, kind: ValueKind | None) -> None:
     assert infer_kind(value) is kind

@@ -18,7 +18,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable
 import threading
 import time
-from typing import Any, Final, Protocol
+from typing import Any, Final, Protocol, Self
 
 from .values import Plain, Unusable, normalize, safe_text
 
@@ -208,7 +208,7 @@ class PromVar:
         }
 
 
-class MissingDeviceMethods(TypeError):
+class MissingDeviceMethods(TypeError):  # noqa: N818 - named for the user who reads it
     """A `Device` subclass was instantiated without implementing every abstract method."""
 
     def __init__(self, class_name: str, methods: list[str]) -> None:
@@ -226,7 +226,7 @@ class Device(ABC):
     `poll_loop_ms`. `loop()` is called, then the thread sleeps `poll_loop_ms`, while the device runs.
     """
 
-    def __new__(cls, *args: Any, **kwargs: Any) -> Device:  # noqa: ARG004 - taken by __init__
+    def __new__(cls, *args: Any, **kwargs: Any) -> Self:  # noqa: ARG004 - taken by __init__
         """Refuse a class with abstract methods left, naming them."""
         if missing := sorted(getattr(cls, "__abstractmethods__", ())):
             raise MissingDeviceMethods(cls.__name__, missing)

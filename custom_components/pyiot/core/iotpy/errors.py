@@ -5,6 +5,7 @@ import math
 from typing import Any
 
 from ..nodes.model import WriteError
+from .values import MAX_FLOAT_BITS
 
 
 class WriteProblem(StrEnum):
@@ -42,7 +43,7 @@ def check_write_value(value: Any) -> bool | int | float:
     if isinstance(value, bool):
         return value
     if isinstance(value, int) and not isinstance(value, bool):
-        if value.bit_length() > 1023:
+        if value.bit_length() > MAX_FLOAT_BITS:
             raise IotpyWriteError(WriteProblem.BAD_VALUE, "The value is too large")
         return value
     if isinstance(value, float) and math.isfinite(value):

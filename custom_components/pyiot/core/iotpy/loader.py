@@ -133,9 +133,7 @@ def _accept(
         message = "; ".join(notes) or "the file never calls addDevice(...)"
         return Problem(key=ProblemKey.NO_DEVICE, file=source.name, message=message)
     try:
-        for device in devices:
-            if (note := _run_legacy_init(device)) is not None:
-                notes.append(note)
+        notes += [note for device in devices if (note := _run_legacy_init(device)) is not None]
     except BaseException as err:  # noqa: BLE001 - as for the file's own code
         registry.remove(devices)
         return _problem_of(source, err)

@@ -165,7 +165,7 @@ class DeviceRunner:
         del err  # the traceback holds the device's frames
         return self._stop.wait(delay)
 
-    async def write(self, name: str, value: Any, timeout: float) -> bool:
+    async def write(self, name: str, value: Any, timeout: float) -> bool:  # noqa: ASYNC109 - the thread outlives it
         """`device.write(name, value)` in a thread, within `timeout`; whether it returned truthy.
 
         Raises `WriteBusyError` while an earlier write runs, `TimeoutError` (the write goes on in its

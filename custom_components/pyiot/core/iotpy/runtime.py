@@ -17,7 +17,7 @@ Problems (a file that cannot load, a `loop()` that raises or hangs) are raised t
 """
 
 import asyncio
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 import contextlib
 from dataclasses import dataclass, field
@@ -440,6 +440,34 @@ class IotpyRuntime:
                 await waiter
         finally:
             waiter.cancel()
+        if (outcome := await self._first_outcome(source, pending, timeout)) is not None:
+            return outcome
+        if private and private[0]:
+            self._private_blocked = True
+        else:
+            self._import_blocked_by = source.name
+        self._logger.warning(
+            "The import of IOTpy device file %s hangs; further device files are imported in a thread "
+            "of PyIoT's own",
+            source.name,
+        )
+        for task in pending:
+            task.add_done_callback(partial(self._late_import, source.name))
+        return Problem(
+            key=ProblemKey.IMPORT_TIMEOUT,
+            file=source.name,
+            message=f"the import did not finish within {timeout:g} s",
+            seconds=timeout,
+        )
+
+    @staticmethod
+    async def _first_outcome(
+        source: SourceFile,
+        pending: Sequence[asyncio.Future[LoadedFile | Problem | None]],
+        timeout: float,  # noqa: ASYNC109 - a deadline for several futures, not for this call
+    ) -> LoadedFile | Problem | None:
+        """The first result within `timeout`, or None (a job that ran elsewhere gives None at once)."""
+        loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         remaining: set[asyncio.Future[LoadedFile | Problem | None]] = set(pending)
         while remaining:
@@ -458,23 +486,7 @@ class IotpyRuntime:
                     )
                 if (outcome := task.result()) is not None:
                     return outcome
-        if private and private[0]:
-            self._private_blocked = True
-        else:
-            self._import_blocked_by = source.name
-        self._logger.warning(
-            "The import of IOTpy device file %s hangs; further device files are imported in a thread "
-            "of PyIoT's own",
-            source.name,
-        )
-        for task in pending:
-            task.add_done_callback(partial(self._late_import, source.name))
-        return Problem(
-            key=ProblemKey.IMPORT_TIMEOUT,
-            file=source.name,
-            message=f"the import did not finish within {timeout:g} s",
-            seconds=timeout,
-        )
+        return None
 
     async def _submit_import(
         self, job: Callable[[], LoadedFile | Problem | None]
@@ -534,7 +546,9 @@ class IotpyRuntime:
         self, state: _File, source: SourceFile, loaded: LoadedFile, previous: list[DeviceEntry]
     ) -> list[DeviceEntry]:
         """Give the file's devices their node ids, report them and start their threads."""
-        assert self._mailbox is not None
+        mailbox = self._mailbox
+        if mailbox is None:  # pragma: no cover - only called while running
+            return []
         limit = self.settings.max_devices_per_file
         devices = loaded.devices[:limit]
         if len(loaded.devices) > limit:
@@ -551,7 +565,7 @@ class IotpyRuntime:
                 label=node_id,
                 path=source.path,
                 backoff=self.settings.backoff,
-                post=self._mailbox.post_event,
+                post=mailbox.post_event,
                 clock=self._clock,
             )
             entry = DeviceEntry(
@@ -559,7 +573,7 @@ class IotpyRuntime:
                 file=state.name,
                 device=device,
                 runner=runner,
-                post_key=self._mailbox.post_key,
+                post_key=mailbox.post_key,
             )
             entry.variables = old_records.get(node_id, {})
             memory = self._memory.setdefault(node_id, _Memory(file=state.name, device=label))
@@ -752,7 +766,8 @@ class IotpyRuntime:
 
     def _schedule_watchdog(self) -> None:
         watchdog = self.settings.watchdog
-        assert watchdog is not None and self._loop is not None
+        if watchdog is None or self._loop is None:  # pragma: no cover - only called while watching
+            return
         self._watchdog_timer = self._loop.call_later(min(1.0, watchdog / 4), self._watchdog_tick)
 
     def _watchdog_tick(self) -> None:

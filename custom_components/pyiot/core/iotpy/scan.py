@@ -9,7 +9,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 import glob
 import hashlib
-import os
 from pathlib import Path
 
 from .loader import SourceFile
@@ -53,8 +52,8 @@ def scan_folder(
     """The folder's device files, in name order; those whose stamp is not in `known` are read."""
     if not folder.is_dir():
         return ScanResult(files={}, missing=f"{folder} is not a folder")
-    # Upstream's glob (hidden files are not matched), with the folder's own name escaped.
-    paths = sorted(Path(path) for path in glob.glob(os.path.join(glob.escape(str(folder)), PATTERN)))
+    # Upstream's glob (names starting with a dot are not matched), relative to the folder.
+    paths = sorted(folder / name for name in glob.glob(PATTERN, root_dir=folder))  # noqa: PTH207
     files: dict[str, ScannedFile] = {}
     skipped = 0
     for path in paths:

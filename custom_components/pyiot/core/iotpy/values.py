@@ -19,6 +19,8 @@ from typing import Final
 MAX_TEXT_LENGTH: Final = 255
 """Longest text kept (Home Assistant's limit for a state)."""
 MAX_NUMERIC_TEXT: Final = 64
+MAX_FLOAT_BITS: Final = 1023
+"""Integers of more bits do not fit a float (Home Assistant and upstream's gauge both need one)."""
 """Longest string still read as a number (a longer one is text)."""
 _TRUE_WORDS: Final = frozenset({"true", "on", "yes", "1"})
 _FALSE_WORDS: Final = frozenset({"false", "off", "no", "0"})
@@ -54,7 +56,7 @@ def normalize(raw: object) -> Plain | Unusable:
         return Unusable("conversion_failed", f"{type(err).__name__}: {_safe_text(err)}")
 
 
-def _normalize(raw: object, depth: int) -> Plain | Unusable:
+def _normalize(raw: object, depth: int) -> Plain | Unusable:  # noqa: PLR0911 - one return per type
     if raw is None or isinstance(raw, bool):
         return raw
     if isinstance(raw, int):
@@ -85,7 +87,7 @@ def _normalize(raw: object, depth: int) -> Plain | Unusable:
 
 
 def _fits_float(number: int) -> bool:
-    return number.bit_length() <= 1023
+    return number.bit_length() <= MAX_FLOAT_BITS
 
 
 def infer_kind(value: Plain | Unusable) -> ValueKind | None:
@@ -114,7 +116,7 @@ def convert(value: Plain | Unusable, kind: ValueKind) -> bool | int | float | st
             return value if isinstance(value, str) else str(value)
 
 
-def _as_number(value: bool | int | float | str) -> int | float | Unusable:
+def _as_number(value: bool | float | str) -> int | float | Unusable:
     if isinstance(value, bool):
         return int(value)
     if isinstance(value, int):
@@ -137,7 +139,7 @@ def _number_from_text(text: str) -> float | Unusable:
         return Unusable("not_a_number", _quote(text))
 
 
-def _as_boolean(value: bool | int | float | str) -> bool | Unusable:
+def _as_boolean(value: bool | float | str) -> bool | Unusable:
     if isinstance(value, bool):
         return value
     if isinstance(value, str):

@@ -1,5 +1,7 @@
 """Upstream's `iotpy.Device` as the reference describes it, strict like Prometheus' registry."""
 
+# ruff: noqa: N999 - upstream's module name
+
 from abc import ABC, abstractmethod
 import re
 import threading
@@ -91,7 +93,7 @@ class Device(ABC):
     def cleanup(self) -> None: ...
 
 
-listOfDevices: list[Device] = []
+listOfDevices: list[Device] = []  # noqa: N816 - upstream's name
 
 
 def addDevice(device: Device) -> None:  # noqa: N802

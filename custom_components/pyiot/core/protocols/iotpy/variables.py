@@ -85,7 +85,7 @@ def fingerprint(document: Any) -> ServerFormat | None:
     An empty array or object counts (a server whose devices have no variable).
     """
     if isinstance(document, list):
-        if all(isinstance(item, dict) and SUMMARY_KEYS <= item.keys() for item in document):
+        if all(isinstance(item, dict) and item.keys() >= SUMMARY_KEYS for item in document):
             return ServerFormat.SUMMARIES
         return None
     if isinstance(document, dict):
@@ -125,10 +125,9 @@ def _parse_summaries(document: list[Any]) -> VariablesDocument:
             skipped.append(f"entry {index} is a JSON {type(item).__name__}")
             continue
         name = item.get("name")
-        if not _valid_name(name):
+        if not isinstance(name, str) or not _valid_name(name):
             skipped.append(f"entry {index} has no usable name")
             continue
-        assert isinstance(name, str)
         if name in variables:
             skipped.append(f"{name!r} appears twice")
             continue

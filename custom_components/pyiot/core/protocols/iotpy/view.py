@@ -167,9 +167,9 @@ class ServerView:
         if not variable.good:
             return "status"
         track = self._tracks.get(name)
-        if track is not None and track.last_update_ms is not None:
-            if self._clock() - track.fresh_since > self.stale_after:
-                return "stale"
+        frozen = track is not None and track.last_update_ms is not None
+        if frozen and track is not None and self._clock() - track.fresh_since > self.stale_after:
+            return "stale"
         return None
 
     def export(self) -> dict[str, str]:
