@@ -91,6 +91,7 @@ async def start_runtime(
     async def start(**overrides: Any) -> IotpyRuntime:
         options: dict[str, Any] = {
             "import_job": overrides.pop("import_job", executor_job),
+            "io_job": overrides.pop("io_job", None),
             "observer": overrides.pop("observer", problems),
             "variable_settings": overrides.pop("variable_settings", None),
             "clock": overrides.pop("clock", None),
@@ -109,6 +110,7 @@ async def start_runtime(
             listener,
             settings,
             import_job=options["import_job"],
+            io_job=options["io_job"],
             observer=options["observer"],
             variable_settings=options["variable_settings"],
             **({"clock": options["clock"]} if options["clock"] else {}),

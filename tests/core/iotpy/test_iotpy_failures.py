@@ -1,6 +1,7 @@
 """`loop()` that raises or hangs, imports that hang, cleanups that fail: the rest keeps working."""
 
 import asyncio
+import threading
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -196,6 +197,9 @@ async def test_cleanup_that_raises_or_hangs_is_reported(
     assert any("cleanup() of IOTpy stuck/sensor did not return" in note for note in notes)
     iotpy_gates.gate("cleanup").set()
     assert not stuck.runner.thread.is_alive()
+    for thread in threading.enumerate():
+        if thread.name.startswith("IOTpy stuck/sensor"):
+            thread.join(5)
 
 
 class BlockingExecutor:

@@ -16,7 +16,7 @@ import linecache
 from pathlib import Path
 import traceback
 import types
-from typing import Any, override
+from typing import Any
 
 from .api import Device, MissingDeviceMethods
 from .imports import DeviceRegistry, builtins_for, make_api
@@ -63,10 +63,6 @@ class _DeviceFileLoader(importlib.abc.Loader):
     def compile(self) -> types.CodeType:
         """The file's code; `SyntaxError` (also for null bytes) when it has none."""
         return compile(self._source.data, str(self._source.path), "exec", dont_inherit=True)
-
-    @override
-    def exec_module(self, module: types.ModuleType) -> None:
-        exec(self.compile(), module.__dict__)  # noqa: S102 - running the user's device file is the point
 
 
 def load_device_file(

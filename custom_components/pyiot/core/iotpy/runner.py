@@ -117,11 +117,6 @@ class DeviceRunner:
         """Ask the thread to end after the current `loop()` (it wakes at once from its sleep)."""
         self._stop.set()
 
-    @property
-    def stopping(self) -> bool:
-        """Whether the thread was asked to end."""
-        return self._stop.is_set()
-
     def _keep_running(self) -> bool:
         return not self._stop.is_set() and bool(getattr(self.device, "_keep_running", True))
 
