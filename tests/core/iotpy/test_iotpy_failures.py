@@ -1,9 +1,9 @@
 """`loop()` that raises or hangs, imports that hang, cleanups that fail: the rest keeps working."""
 
 import asyncio
-import threading
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
+import threading
 from typing import Any
 
 import pytest

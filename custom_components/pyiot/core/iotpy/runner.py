@@ -107,6 +107,7 @@ class DeviceRunner:
         """Consecutive failures of `loop()`."""
         self.total_failures = 0
         self.writing = False
+        self.write_thread: threading.Thread | None = None
 
     def start(self) -> None:
         """Start polling; `device.is_alive()` tells whether this thread runs."""
@@ -193,7 +194,8 @@ class DeviceRunner:
             except RuntimeError:  # the loop closed while the write ran
                 return
 
-        threading.Thread(target=job, name=f"{self.thread.name} write", daemon=True).start()
+        self.write_thread = threading.Thread(target=job, name=f"{self.thread.name} write", daemon=True)
+        self.write_thread.start()
         async with asyncio.timeout(timeout):
             return await future
 
@@ -216,6 +218,9 @@ def stop_runners(runners: list[DeviceRunner], timeout: float) -> list[str]:
                 notes.append(f"loop() of {runner.thread.name} did not return within {timeout:g} s")
     for runner in runners:
         notes += _stop_device(runner, max(0.0, deadline - time.monotonic()), timeout)
+    for runner in runners:
+        if (writer := runner.write_thread) is not None:
+            writer.join(max(0.0, deadline - time.monotonic()))
     return notes
 
 

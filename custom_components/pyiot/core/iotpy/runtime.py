@@ -55,6 +55,7 @@ _LOGGER = logging.getLogger(__name__)
 
 STORAGE_VERSION: Final = 1
 PRIVATE_THREAD: Final = "PyIoT IOTpy import"
+MAX_WARNED: Final = 10_000
 
 
 class JobRunner(Protocol):
@@ -190,6 +191,7 @@ class IotpyRuntime:
         self._folder_missing: str | None = None
         self._stop_notes: list[str] = []
         self._background: set[asyncio.Future[Any]] = set()
+        self._warned: set[tuple[str, str]] = set()
 
     # --- Transport -----------------------------------------------------------------------------
 
@@ -239,9 +241,12 @@ class IotpyRuntime:
                 file.entries = []
         if self._mailbox is not None:
             self._mailbox.close()
-        if self._private_executor is not None:
-            self._private_executor.shutdown(wait=False, cancel_futures=True)
+        if (executor := self._private_executor) is not None:
             self._private_executor = None
+            executor.shutdown(wait=False, cancel_futures=True)
+            # Its thread ends now unless a hanging import holds it; wait for it, within bounds.
+            threads = list(executor._threads)  # noqa: SLF001
+            await self._io(partial(_join_all, threads, self.settings.stop_timeout))
 
     async def async_write(self, node_id: str, key: str, value: Any) -> None:
         """`write(name, value)` of the device, in a thread, within `write_timeout`; `IotpyWriteError`."""
@@ -368,7 +373,7 @@ class IotpyRuntime:
         state.loaded = True
         self._clear_problem(f"file:{state.name}")
         for note in outcome.notes:
-            self._bad_input.warn(state.name, "device_file_note", note)
+            self._warn_once((state.name, note), "IOTpy device file %s: %s", state.name, note)
         entries = self._register(state, source, outcome, previous)
         self._lose(previous, keep={entry.node_id for entry in entries})
         self._logger.info(
@@ -698,7 +703,9 @@ class IotpyRuntime:
     def _deliver_event(self, event: _Event) -> None:
         match event:
             case _LateDevice(file=file):
-                self._bad_input.warn(file, "late_add_device", "addDevice() called after the import: not run")
+                self._warn_once(
+                    (file, "late"), "IOTpy device file %s: addDevice() called after its import: not run", file
+                )
             case LoopFailed():
                 self._loop_failed(event)
             case LoopRecovered(runner=runner):
@@ -711,6 +718,15 @@ class IotpyRuntime:
                     self._logger.info("IOTpy device %s stopped itself", entry.label)
                     self._update_availability(entry)
 
+    def _warn_once(self, key: tuple[str, str], message: str, *args: Any) -> None:
+        """A warning the first time `key` is seen (then debug), so a failing loop does not flood the log."""
+        if key in self._warned:
+            self._logger.debug(message, *args)
+            return
+        if len(self._warned) < MAX_WARNED:
+            self._warned.add(key)
+        self._logger.warning(message, *args)
+
     def _entry_of(self, runner: DeviceRunner) -> DeviceEntry | None:
         for entry in self._entries.values():
             if entry.runner is runner:
@@ -722,11 +738,15 @@ class IotpyRuntime:
         if entry is None:
             return
         entry.failed = True
-        self._bad_input.warn(
-            entry.node_id,
-            f"loop_failed:{event.exception}",
-            f"loop() raised {event.exception} at {entry.file}:{event.line}: {event.message}; "
-            f"called again in {event.delay:g} s",
+        self._warn_once(
+            (entry.node_id, event.exception),
+            "IOTpy device %s: loop() raised %s at %s:%s: %s; unavailable, called again in %g s",
+            entry.label,
+            event.exception,
+            entry.file,
+            event.line,
+            event.message,
+            event.delay,
         )
         self._update_availability(entry, failure=event)
 
@@ -979,6 +999,12 @@ class IotpyRuntime:
 
 def _plain(value: Any) -> Any:
     return value if isinstance(value, int | float | str | None) else type(value).__name__
+
+
+def _join_all(threads: list[threading.Thread], timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    for thread in threads:
+        thread.join(max(0.0, deadline - time.monotonic()))
 
 
 def stop_devices_only(runners: list[DeviceRunner]) -> list[str]:
