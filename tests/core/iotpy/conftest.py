@@ -1,17 +1,16 @@
 """Fixtures of the IOTpy tests: a device folder, runtimes on it, the simulated server, a recorder."""
 
-import asyncio
-from collections.abc import AsyncGenerator, Awaitable, Callable, Iterator
+from collections.abc import AsyncGenerator, Iterator
 import dataclasses
 from pathlib import Path
-import textwrap
 from typing import Any
 
 import aiohttp
 import pytest
 
-from custom_components.pyiot.core.iotpy import Backoff, IotpyRuntime, Problem, RuntimeSettings
+from custom_components.pyiot.core.iotpy import Backoff, IotpyRuntime, RuntimeSettings
 from tests.support import iotpy_gates
+from tests.support.iotpy_fixtures import DeviceFolder, ProblemRecorder, RuntimeFactory, drain, executor_job
 from tests.support.recording_listener import RecordingListener
 from tools.simulators.iotpy_server import IotpyServerSim
 
@@ -19,36 +18,6 @@ from tools.simulators.iotpy_server import IotpyServerSim
 @pytest.fixture(autouse=True)
 def auto_enable_custom_integrations() -> None:
     """Override tests/conftest.py: the IOTpy core needs no Home Assistant instance."""
-
-
-@dataclasses.dataclass
-class ProblemRecorder:
-    """A `RuntimeObserver` that keeps what was raised and cleared."""
-
-    raised: list[Problem] = dataclasses.field(default_factory=list)
-    cleared: list[str] = dataclasses.field(default_factory=list)
-    current: dict[str, Problem] = dataclasses.field(default_factory=dict)
-
-    def problem_raised(self, problem: Problem) -> None:
-        self.raised.append(problem)
-        self.current[problem.problem_id] = problem
-
-    def problem_cleared(self, problem_id: str) -> None:
-        self.cleared.append(problem_id)
-        del self.current[problem_id]
-
-
-class DeviceFolder:
-    """A folder of device files written by the test."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        path.mkdir()
-
-    def write(self, name: str, source: str) -> Path:
-        path = self.path / name
-        path.write_text(textwrap.dedent(source), encoding="utf-8")
-        return path
 
 
 @pytest.fixture
@@ -72,13 +41,6 @@ def problems() -> ProblemRecorder:
 @pytest.fixture
 def folder(tmp_path: Path) -> DeviceFolder:
     return DeviceFolder(tmp_path / "pyiot_devices")
-
-
-type RuntimeFactory = Callable[..., Awaitable[IotpyRuntime]]
-
-
-def executor_job(job: Callable[[], Any]) -> Awaitable[Any]:
-    return asyncio.get_running_loop().run_in_executor(None, job)
 
 
 @pytest.fixture
@@ -126,14 +88,6 @@ async def start_runtime(
     for runtime in runtimes:
         await runtime.async_stop()
         await drain(runtime)
-
-
-async def drain(runtime: IotpyRuntime) -> None:
-    """Wait for the runtime's background work (late imports being discarded)."""
-    for _ in range(500):
-        if not runtime._background:
-            return
-        await asyncio.sleep(0.01)
 
 
 @pytest.fixture

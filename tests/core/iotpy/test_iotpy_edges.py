@@ -14,10 +14,14 @@ from custom_components.pyiot.core.iotpy.problems import Problem, ProblemKey
 from custom_components.pyiot.core.iotpy.runner import LoopFailed, poll_seconds
 from custom_components.pyiot.core.iotpy.scan import FileStamp, scan_folder
 from custom_components.pyiot.core.protocols.iotpy.client import _server_time_ms
-from tests.core.iotpy.conftest import DeviceFolder, ProblemRecorder, RuntimeFactory
-from tests.core.iotpy.test_iotpy_failures import BlockingExecutor
-from tests.core.iotpy.test_iotpy_runtime import SENSOR
 from tests.support import iotpy_gates
+from tests.support.iotpy_fixtures import (
+    SENSOR,
+    BlockingExecutor,
+    DeviceFolder,
+    ProblemRecorder,
+    RuntimeFactory,
+)
 from tests.support.recording_listener import RecordingListener
 
 

@@ -11,7 +11,7 @@ import pytest
 
 from custom_components.pyiot.core.iotpy import ProblemKey
 from custom_components.pyiot.core.nodes import PointKind
-from tests.core.iotpy.conftest import DeviceFolder, ProblemRecorder, RuntimeFactory
+from tests.support.iotpy_fixtures import DeviceFolder, ProblemRecorder, RuntimeFactory
 from tests.support.recording_listener import RecordingListener
 
 EXAMPLES = Path(__file__).parents[3] / "tools" / "iotpy_devices"

@@ -1,17 +1,21 @@
 """`loop()` that raises or hangs, imports that hang, cleanups that fail: the rest keeps working."""
 
 import asyncio
-from collections.abc import Awaitable, Callable
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
 import threading
 from typing import Any
 
 import pytest
 
 from custom_components.pyiot.core.iotpy import Backoff, ProblemKey
-from tests.core.iotpy.conftest import DeviceFolder, ProblemRecorder, RuntimeFactory
-from tests.core.iotpy.test_iotpy_runtime import SENSOR
 from tests.support import iotpy_gates
+from tests.support.iotpy_fixtures import (
+    SENSOR,
+    BlockingExecutor,
+    DeviceFolder,
+    ProblemRecorder,
+    RuntimeFactory,
+)
 from tests.support.recording_listener import RecordingListener
 
 pytestmark = pytest.mark.allow_pyiot_warnings
@@ -200,18 +204,6 @@ async def test_cleanup_that_raises_or_hangs_is_reported(
     for thread in threading.enumerate():
         if thread.name.startswith("IOTpy stuck/sensor"):
             thread.join(5)
-
-
-class BlockingExecutor:
-    """An import executor with one thread, like Home Assistant's, that the test can block."""
-
-    def __init__(self) -> None:
-        self.pool = ThreadPoolExecutor(1, thread_name_prefix="test import")
-        self.jobs = 0
-
-    def __call__(self, job: Callable[[], Any]) -> Awaitable[Any]:
-        self.jobs += 1
-        return asyncio.get_running_loop().run_in_executor(self.pool, job)
 
 
 async def test_an_import_that_hangs_fails_alone_and_others_load_privately(

@@ -7,8 +7,7 @@ import pytest
 
 from custom_components.pyiot.core.iotpy import ProblemKey
 from custom_components.pyiot.core.nodes import PointKind
-from tests.core.iotpy.conftest import DeviceFolder, ProblemRecorder, RuntimeFactory
-from tests.core.iotpy.test_iotpy_runtime import SENSOR
+from tests.support.iotpy_fixtures import SENSOR, DeviceFolder, ProblemRecorder, RuntimeFactory
 from tests.support.recording_listener import RecordingListener
 
 pytestmark = pytest.mark.allow_pyiot_warnings

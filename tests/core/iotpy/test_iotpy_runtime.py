@@ -14,38 +14,9 @@ from custom_components.pyiot.core.iotpy import (
     WriteProblem,
 )
 from custom_components.pyiot.core.nodes import PointKind
-from tests.core.iotpy.conftest import DeviceFolder, ProblemRecorder, RuntimeFactory
 from tests.support import iotpy_gates
+from tests.support.iotpy_fixtures import SENSOR, DeviceFolder, ProblemRecorder, RuntimeFactory
 from tests.support.recording_listener import RecordingListener
-
-SENSOR = """
-from iotpy.Device import Device, addDevice
-
-class Sensor(Device):
-    def __init__(self, name):
-        Device.__init__(self, name)
-        self.count = 0
-        self.addVariable("count", "loops so far")
-        self.addVariable("on")
-        self.addVariable("label")
-        self.addVariable("broken")
-        self.poll_loop_ms = 20
-
-    def loop(self):
-        self.count += 1
-        self.setVariableValue("count", self.count)
-        self.setVariableValue("on", self.count % 2 == 0)
-        self.setVariableValue("label", "loop %d" % self.count)
-        self.setVariableStatus("broken", 2, "UKNOWN FAILURE")
-
-    def write(self, name, value):
-        return False
-
-    def cleanup(self):
-        pass
-
-addDevice(Sensor("sensor"))
-"""
 
 WRITABLE = """
 import threading, time
@@ -521,7 +492,7 @@ async def test_threads_report_through_the_loop_only(
 
     checking = ThreadChecking()
     from custom_components.pyiot.core.iotpy import IotpyRuntime, RuntimeSettings  # noqa: PLC0415
-    from tests.core.iotpy.conftest import executor_job  # noqa: PLC0415
+    from tests.support.iotpy_fixtures import executor_job  # noqa: PLC0415
 
     runtime = IotpyRuntime(
         checking, RuntimeSettings(folder=folder.path, watch_interval=None), import_job=executor_job
