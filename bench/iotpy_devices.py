@@ -13,7 +13,8 @@ them with `IotpyRuntime` and a listener that counts values, and measures, while 
 - CPU share of this process (all threads) over the window.
 
 Anchor, in the same run: the same device objects with `loop()` called *in* the event loop (as
-pyscript runs user code), same period. Figures are printed, not asserted.
+pyscript runs user code), same period. An idle phase (the probe alone) shows the machine's own noise.
+The three phases run interleaved `--reps` times; medians are printed, not asserted.
 """
 
 import argparse
@@ -102,6 +103,10 @@ def summary(lags: list[float]) -> tuple[float, float, float]:
         ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))],
         ordered[-1],
     )
+
+
+def median_of(results: list[dict[str, float]]) -> dict[str, float]:
+    return {key: statistics.median(result[key] for result in results) for key in results[0]}
 
 
 def lag(result: dict[str, float]) -> str:
@@ -212,13 +217,17 @@ async def main(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory(prefix="pyiot-iotpy-bench-") as tmp:
         folder = Path(tmp)
         write_files(folder, args)
-        idle = await run_idle(args)
-        ours = await run_pyiot(folder, args)
-        anchor = await run_on_loop(folder, args)
+        # Interleaved, so the machine's load hits all three alike.
+        runs = [
+            (await run_idle(args), await run_pyiot(folder, args), await run_on_loop(folder, args))
+            for _ in range(args.reps)
+        ]
+        idle, ours, anchor = (median_of([run[index] for run in runs]) for index in range(3))
     expected = args.files * args.variables * 1000 / (args.poll_ms + args.work_ms)
     print(
         f"IOTpy device files: {args.files} files x {args.variables} variables, poll_loop_ms {args.poll_ms}, "
-        f"loop() blocks {args.work_ms} ms; {args.seconds} s window; Python {sys.version.split()[0]}"
+        f"loop() blocks {args.work_ms} ms; {args.seconds} s windows, median of {args.reps}; "
+        f"Python {sys.version.split()[0]}"
     )
     print(f"  expected ~{expected:.0f} values/s set by the devices (period = poll + loop time)")
     print(f"Idle loop, nothing running (this machine's noise): lag {lag(idle)}")
@@ -243,4 +252,5 @@ if __name__ == "__main__":
     parser.add_argument("--work-ms", type=float, default=1.0, help="blocking time per loop() (hardware I/O)")
     parser.add_argument("--flush-ms", type=float, default=100.0)
     parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--reps", type=int, default=3, help="runs of each phase; medians are printed")
     asyncio.run(main(parser.parse_args()))

@@ -141,9 +141,18 @@ def main(args: argparse.Namespace) -> None:
     ):
         print(f"{label}:")
         print(f"  {result['requests_per_s']:8.1f} requests/s, {result['values_per_s']:8.1f} values/s read")
-        print(f"  CPU {result['cpu_share'] * 100:6.2f} % of one core")
+        per_value = result["cpu_share"] / result["values_per_s"] * 1e6 if result["values_per_s"] else 0.0
+        print(f"  CPU {result['cpu_share'] * 100:6.2f} % of one core, {per_value:.0f} µs per value read")
+    wanted = args.servers * args.variables / args.interval
+    if anchor["requests_per_s"] < 0.9 * wanted:
+        print(
+            f"  (the anchor managed {anchor['requests_per_s']:.0f} of the {wanted:.0f} requests/s it should send)"
+        )
     ratio = anchor["cpu_share"] / ours["cpu_share"] if ours["cpu_share"] else float("inf")
-    print(f"Ratio: CPU of the anchor / PyIoT = {ratio:.1f}x")
+    per_value_ratio = (anchor["cpu_share"] / anchor["values_per_s"]) / (
+        ours["cpu_share"] / ours["values_per_s"]
+    )
+    print(f"Ratio: CPU of the anchor / PyIoT = {ratio:.1f}x; per value read = {per_value_ratio:.1f}x")
 
 
 if __name__ == "__main__":

@@ -8,10 +8,11 @@ thread of its own and reports devices and variables as nodes and points to a `No
 
 from .api import Device, MissingDeviceMethods, PromVar
 from .errors import IotpyWriteError, WriteProblem
+from .importer import JobRunner
 from .points import Exposure, VariableSettings, point_for
 from .problems import Problem, ProblemKey, RuntimeObserver
 from .runner import Backoff
-from .runtime import IotpyRuntime, JobRunner, RuntimeSettings, VariableDescription, VariableState
+from .runtime import IotpyRuntime, RuntimeSettings, VariableDescription, VariableState
 from .values import ValueKind
 
 __all__ = [

@@ -17,8 +17,7 @@ Problems (a file that cannot load, a `loop()` that raises or hangs) are raised t
 """
 
 import asyncio
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterable, Mapping
 import contextlib
 from dataclasses import dataclass, field
 from functools import partial
@@ -26,13 +25,14 @@ import logging
 from pathlib import Path
 import threading
 import time
-from typing import Any, Final, Protocol
+from typing import Any, Final
 
 from ..nodes.bad_input import OncePerSourceLogger
 from ..nodes.model import NodeListener
 from .api import PromVar, VariableSnapshot, device_label
 from .devices import DeviceEntry, MailboxKey, VariableRecord, node_id_for, variable_key
 from .errors import IotpyWriteError, WriteProblem, check_write_value
+from .importer import FileImporter, JobRunner
 from .imports import DeviceRegistry
 from .loader import LoadedFile, SourceFile, load_device_file
 from .mailbox import Mailbox
@@ -54,16 +54,7 @@ from .values import Unusable, ValueKind, convert, infer_kind
 _LOGGER = logging.getLogger(__name__)
 
 STORAGE_VERSION: Final = 1
-PRIVATE_THREAD: Final = "PyIoT IOTpy import"
 MAX_WARNED: Final = 10_000
-
-
-class JobRunner(Protocol):
-    """Runs a blocking function in an executor: `hass.async_add_import_executor_job` fits."""
-
-    def __call__[T](self, target: Callable[[], T], /) -> Awaitable[T]:
-        """Run `target()` off the event loop."""
-        ...
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -163,7 +154,6 @@ class IotpyRuntime:
         """
         self._listener = listener
         self.settings = settings
-        self._import_job = import_job
         self._io_job = io_job
         self._observer = observer
         self._variable_settings: Mapping[str, Mapping[str, VariableSettings]] = variable_settings or {}
@@ -180,11 +170,9 @@ class IotpyRuntime:
         self._mailbox: Mailbox[MailboxKey, _Event] | None = None
         self._watch_task: asyncio.Task[None] | None = None
         self._watchdog_timer: asyncio.TimerHandle | None = None
-        self._private_executor: ThreadPoolExecutor | None = None
-        self._import_blocked_by: str | None = None
-        """The file whose hanging import holds the caller's import executor (then ours is used)."""
-        self._private_blocked = False
-        """Whether a hanging import holds our own import thread (then a new one is made)."""
+        self._importer = FileImporter(
+            import_job, timeout=settings.import_timeout, discard=self._discard_late, logger=self._logger
+        )
         self._running = False
         self._scans = 0
         self._skipped_files = 0
@@ -241,12 +229,8 @@ class IotpyRuntime:
                 file.entries = []
         if self._mailbox is not None:
             self._mailbox.close()
-        if (executor := self._private_executor) is not None:
-            self._private_executor = None
-            executor.shutdown(wait=False, cancel_futures=True)
-            # Its thread ends now unless a hanging import holds it; wait for it, within bounds.
-            threads = list(executor._threads)  # noqa: SLF001
-            await self._io(partial(_join_all, threads, self.settings.stop_timeout))
+        threads = self._importer.close()
+        await self._io(partial(_join_all, threads, self.settings.stop_timeout))
 
     async def async_write(self, node_id: str, key: str, value: Any) -> None:
         """`write(name, value)` of the device, in a thread, within `write_timeout`; `IotpyWriteError`."""
@@ -363,7 +347,9 @@ class IotpyRuntime:
         previous = list(state.entries)
         await self._stop_entries(previous)
         state.entries = []
-        outcome = await self._import(source)
+        outcome = await self._importer.run(
+            source.name, partial(load_device_file, source, self._registry, self._late_device)
+        )
         state.digest = source.digest
         if isinstance(outcome, Problem):
             state.loaded = False
@@ -412,127 +398,21 @@ class IotpyRuntime:
 
     # --- importing -----------------------------------------------------------------------------
 
-    async def _import(self, source: SourceFile) -> LoadedFile | Problem:
-        """Run the file's import in the import executor; a timeout once it started is its problem.
-
-        The timeout counts from the moment the job starts, not from its submission, so files queued
-        behind a slow one are not blamed. When a file's import hangs, the executor stays blocked by
-        it: later imports go to a private thread instead (and to a new one if that hangs too).
-        """
-        loop = asyncio.get_running_loop()
-        started = asyncio.Event()
-        claim = threading.Lock()
-        private: list[bool] = []
-
-        def job() -> LoadedFile | Problem | None:
-            if not claim.acquire(blocking=False):
-                return None  # the other executor ran it
-            private.append(threading.current_thread().name.startswith(PRIVATE_THREAD))
-            loop.call_soon_threadsafe(started.set)
-            return load_device_file(source, self._registry, self._late_device)
-
-        pending = [asyncio.ensure_future(self._submit_import(job))]
-        timeout = self.settings.import_timeout
-        waiter = loop.create_task(started.wait())
-        try:
-            await asyncio.wait([pending[0], waiter], timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
-            if not started.is_set() and not pending[0].done():
-                # The import executor is busy with something else: run the import privately.
-                self._logger.info(
-                    "The import executor is busy; importing %s in PyIoT's own thread", source.name
-                )
-                pending.append(asyncio.ensure_future(self._private_job(job)))
-                await waiter
-        finally:
-            waiter.cancel()
-        if (outcome := await self._first_outcome(source, pending, timeout)) is not None:
-            return outcome
-        if private and private[0]:
-            self._private_blocked = True
-        else:
-            self._import_blocked_by = source.name
-        self._logger.warning(
-            "The import of IOTpy device file %s hangs; further device files are imported in a thread "
-            "of PyIoT's own",
-            source.name,
-        )
-        for task in pending:
-            task.add_done_callback(partial(self._late_import, source.name))
-        return Problem(
-            key=ProblemKey.IMPORT_TIMEOUT,
-            file=source.name,
-            message=f"the import did not finish within {timeout:g} s",
-            seconds=timeout,
-        )
-
-    @staticmethod
-    async def _first_outcome(
-        source: SourceFile,
-        pending: Sequence[asyncio.Future[LoadedFile | Problem | None]],
-        timeout: float,  # noqa: ASYNC109 - a deadline for several futures, not for this call
-    ) -> LoadedFile | Problem | None:
-        """The first result within `timeout`, or None (a job that ran elsewhere gives None at once)."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        remaining: set[asyncio.Future[LoadedFile | Problem | None]] = set(pending)
-        while remaining:
-            done, remaining = await asyncio.wait(
-                remaining, timeout=max(0.0, deadline - loop.time()), return_when=asyncio.FIRST_COMPLETED
-            )
-            if not done:
-                break
-            for task in done:
-                if (error := task.exception()) is not None:
-                    return Problem(
-                        key=ProblemKey.IMPORT_FAILED,
-                        file=source.name,
-                        exception=type(error).__name__,
-                        message=f"the import could not be run: {error}",
-                    )
-                if (outcome := task.result()) is not None:
-                    return outcome
-        return None
-
-    async def _submit_import(
-        self, job: Callable[[], LoadedFile | Problem | None]
-    ) -> LoadedFile | Problem | None:
-        if self._import_blocked_by is not None:
-            return await self._private_job(job)
-        return await self._import_job(job)
-
-    async def _private_job(
-        self, job: Callable[[], LoadedFile | Problem | None]
-    ) -> LoadedFile | Problem | None:
-        if self._private_executor is None or self._private_blocked:
-            # A fresh thread: the old one (if any) is held by a hanging import.
-            if self._private_executor is not None:
-                self._private_executor.shutdown(wait=False)
-            self._private_executor = ThreadPoolExecutor(1, thread_name_prefix=PRIVATE_THREAD)
-            self._private_blocked = False
-        return await asyncio.get_running_loop().run_in_executor(self._private_executor, job)
-
-    def _late_import(self, name: str, task: asyncio.Future[LoadedFile | Problem | None]) -> None:
+    def _discard_late(self, loaded: LoadedFile) -> None:
         """An import that timed out finished after all: its devices are stopped, never run."""
-        if task.cancelled() or task.exception() is not None:
-            return
-        if self._import_blocked_by == name:
-            self._import_blocked_by = None  # the caller's executor is free again
-        if not isinstance(outcome := task.result(), LoadedFile):
-            return
-        self._registry.remove(outcome.devices)
-        self._logger.info("The import of %s finished after its timeout; its devices are discarded", name)
+        self._registry.remove(loaded.devices)
         runners = [
             DeviceRunner(
                 device,
-                label=name,
-                path=self.settings.folder / name,
+                label=loaded.name,
+                path=self.settings.folder / loaded.name,
                 backoff=self.settings.backoff,
                 post=lambda _event: None,
                 clock=self._clock,
             )
-            for device in outcome.devices
+            for device in loaded.devices
         ]
-        stopping = asyncio.ensure_future(self._io(partial(stop_devices_only, runners)))
+        stopping = asyncio.ensure_future(self._io(partial(stop_runners, runners, 1.0)))
         self._background.add(stopping)
         stopping.add_done_callback(self._background.discard)
 
@@ -947,7 +827,7 @@ class IotpyRuntime:
                 "flush_interval": settings.flush_interval,
             },
             "scans": self._scans,
-            "import_executor_blocked_by": self._import_blocked_by,
+            "import_executor_blocked_by": self._importer.blocked_by,
             "files": {
                 name: {
                     "loaded": file.loaded,
@@ -1005,8 +885,3 @@ def _join_all(threads: list[threading.Thread], timeout: float) -> None:
     deadline = time.monotonic() + timeout
     for thread in threads:
         thread.join(max(0.0, deadline - time.monotonic()))
-
-
-def stop_devices_only(runners: list[DeviceRunner]) -> list[str]:
-    """`stop()` devices whose threads never started (an import that finished after its timeout)."""
-    return stop_runners(runners, 1.0)
