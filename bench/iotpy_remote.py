@@ -145,9 +145,8 @@ def main(args: argparse.Namespace) -> None:
         print(f"  CPU {result['cpu_share'] * 100:6.2f} % of one core, {per_value:.0f} µs per value read")
     wanted = args.servers * args.variables / args.interval
     if anchor["requests_per_s"] < 0.9 * wanted:
-        print(
-            f"  (the anchor managed {anchor['requests_per_s']:.0f} of the {wanted:.0f} requests/s it should send)"
-        )
+        managed = anchor["requests_per_s"]
+        print(f"  (the anchor managed {managed:.0f} of the {wanted:.0f} requests/s it should send)")
     ratio = anchor["cpu_share"] / ours["cpu_share"] if ours["cpu_share"] else float("inf")
     per_value_ratio = (anchor["cpu_share"] / anchor["values_per_s"]) / (
         ours["cpu_share"] / ours["values_per_s"]
