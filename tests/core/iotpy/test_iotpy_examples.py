@@ -39,7 +39,7 @@ async def test_examples_run_in_pyiot(
     assert listener.points[thermometer]["room_humidity"].kind is PointKind.SENSOR
     await runtime.async_write(relay, "heating_relay", 1)
     await runtime.async_write(relay, "heating_setpoint", 21.5)
-    await listener.wait_for(lambda: listener.values(relay, "heating_setpoint")[-1] == 21.5)
+    await listener.wait_for(lambda: listener.values(relay, "heating_setpoint")[-1:] == [21.5])
     assert listener.values(relay, "heating_relay")[-1] == 1
     assert listener.values(relay, "heating_switch_count")[-1] == 1
 

@@ -109,9 +109,9 @@ async def test_write_goes_to_the_device_and_the_device_sets_the_value(
     node = "actuator/actuator"
     await listener.wait_for(lambda: listener.values(node, "level") == [1.5])
     await runtime.async_write(node, "level", 7)
-    await listener.wait_for(lambda: listener.values(node, "level")[-1] == 7)
+    await listener.wait_for(lambda: listener.values(node, "level")[-1:] == [7])
     await runtime.async_write(node, "relay", True)
-    await listener.wait_for(lambda: listener.values(node, "relay")[-1] is True)
+    await listener.wait_for(lambda: listener.values(node, "relay")[-1:] == [True])
 
 
 @pytest.mark.parametrize(
@@ -169,7 +169,7 @@ async def test_slow_write_times_out_and_keeps_the_device_busy(
             break
         await asyncio.sleep(0.01)
     await runtime.async_write(node, "level", 3)
-    await listener.wait_for(lambda: listener.values(node, "level")[-1] == 3)
+    await listener.wait_for(lambda: listener.values(node, "level")[-1:] == [3])
 
 
 async def test_two_files_with_the_same_device_and_variable_names_do_not_collide(
