@@ -3,6 +3,8 @@
 import json
 from pathlib import Path
 import re
+import shutil
+import subprocess
 
 import yaml
 
@@ -56,3 +58,54 @@ def test_services_are_described() -> None:
 def test_entity_icons_have_translations() -> None:
     for platform, entities in ICONS["entity"].items():
         assert set(entities) <= set(EN["entity"][platform]), platform
+
+
+FRONTEND = Path(__file__).parent.parent / "frontend"
+
+
+def every_string(node: object, path: str = "") -> dict[str, str]:
+    if isinstance(node, str):
+        return {path: node}
+    if isinstance(node, dict):
+        return {k: v for key, value in node.items() for k, v in every_string(value, f"{path}.{key}").items()}
+    if isinstance(node, list):
+        return {k: v for i, value in enumerate(node) for k, v in every_string(value, f"{path}[{i}]").items()}
+    return {}
+
+
+def icu_errors(messages: dict[str, str]) -> dict[str, str]:
+    """Parse with the frontend's own ICU parser (@formatjs/icu-messageformat-parser), as HA's UI does."""
+    node = shutil.which("node")
+    assert node, "node is needed: scripts/setup installs the frontend toolchain"
+    assert (FRONTEND / "node_modules/@formatjs/icu-messageformat-parser").is_dir(), "run scripts/setup"
+    result = subprocess.run(  # noqa: S603
+        [node, "scripts/check-icu.mjs"],
+        cwd=FRONTEND,
+        input=json.dumps(messages),
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    errors: dict[str, str] = json.loads(result.stdout)
+    return errors
+
+
+def test_every_string_parses_as_an_icu_message() -> None:
+    messages = every_string(EN)
+    assert len(messages) > 300
+    assert icu_errors(messages) == {}
+
+
+def test_the_icu_check_catches_what_the_frontend_rejects() -> None:
+    errors = icu_errors(
+        {
+            "tag": "Start with `-a <Home Assistant address> -p <port>`",
+            "unclosed": "`Bearer <token>`",
+            "brace": "a {placeholder",
+            "fine": "port {port}, `-p PORT`, rule 'weekday morning'",
+        }
+    )
+    assert errors.keys() == {"tag", "unclosed", "brace"}
+    assert errors["tag"].startswith("INVALID_TAG")
+    assert errors["unclosed"].startswith("UNCLOSED_TAG")
