@@ -263,6 +263,10 @@ def test_apply_edit_runs_every_operation_from_json():
         {"op": "set_away", "start": "2026-01-08T08:00", "end": "2026-01-10", "target": {"heat": 12}},
     )
     assert away.rule("away").span(PARIS)[0] == datetime(2026, 1, 8, 8, tzinfo=PARIS).timestamp()  # type: ignore[union-attr]
+    until = apply_edit(WEEK, NOW, {"op": "set_override", "target": {"heat": 23}, "until": "2026-01-07T12:00"})
+    assert until.rule(OVERRIDE_ID).end == datetime(2026, 1, 7, 12, tzinfo=PARIS)  # type: ignore[union-attr]
+    midnight = apply_edit(WEEK, NOW, {"op": "set_override", "target": {"heat": 23}, "until": "2026-01-08"})
+    assert midnight.rule(OVERRIDE_ID).end == datetime(2026, 1, 8, tzinfo=PARIS)  # type: ignore[union-attr]
     held = apply_edit(
         schedule(),
         NOW,

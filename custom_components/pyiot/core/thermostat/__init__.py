@@ -55,6 +55,7 @@ from .schedule_api import (
     revision,
     rule_to_api,
     schedule_response,
+    schedule_state,
     schedule_view,
 )
 from .source import AWAY_RULE_ID, SOURCES_EN, ActiveSource, SourceKind, active_source
@@ -139,6 +140,7 @@ __all__ = [
     "rule_from_dict",
     "rule_to_api",
     "schedule_response",
+    "schedule_state",
     "schedule_view",
     "wall_to_timestamp",
     "weekday_index",

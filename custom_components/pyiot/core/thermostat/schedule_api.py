@@ -8,11 +8,12 @@ in UTC, wall-clock times `HH:MM`, targets `{"heat": x, "cool": y}`):
 - `apply_edit(schedule, now, edit)`: one edit of the card (see `EDIT_OPERATIONS`), validated by the
   engine (`editing`); raises `ScheduleError` only;
 - `schedule_response(schedule, now, hours)`: what the `get_schedule` action returns;
-- `decision_view(output)`: the zone's current decision, explanation and source.
+- `decision_view(output)`: the zone's current decision, explanation and source;
+- `schedule_state(...)`: the answer of every websocket command of the card (view + decision + hold).
 """
 
 from collections.abc import Callable, Mapping
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 import hashlib
 import json
 import math
@@ -176,6 +177,24 @@ def decision_view(output: ControlOutput | None) -> dict[str, Any] | None:
     }
 
 
+def schedule_state(
+    entity_id: str,
+    schedule: Schedule,
+    now: datetime,
+    output: ControlOutput | None,
+    *,
+    hold: HoldPolicy,
+    day: date | None = None,
+) -> dict[str, Any]:
+    """What every schedule websocket command answers (and each subscription event carries)."""
+    return {
+        "entity_id": entity_id,
+        "schedule": schedule_view(schedule, now, day=day),
+        "decision": decision_view(output),
+        "hold": {"default_hold": hold.default_hold.total_seconds()},
+    }
+
+
 # --- editing ---------------------------------------------------------------------------------------
 
 
@@ -243,11 +262,14 @@ class _Edit:
     def moment(self, key: str) -> Moment:
         return parse_moment(self.text(key))
 
-    def instant(self, key: str) -> datetime:
+    def instant(self, key: str, zone: tzinfo) -> datetime:
+        """An exact instant: naive text is wall-clock time of `zone` (the schedule's), a date its midnight."""
         moment = self.moment(key)
         if not isinstance(moment, datetime):
             moment = datetime.combine(moment, time())
-        return moment if moment.tzinfo is not None else moment.replace(tzinfo=self.now.tzinfo)
+        if moment.tzinfo is not None:
+            return moment
+        return datetime.fromtimestamp(wall_to_timestamp(moment, zone), UTC)
 
     def seconds(self, key: str) -> timedelta | None:
         value = self.data.get(key)
@@ -309,14 +331,15 @@ def _copy_day(edit: _Edit, schedule: Schedule) -> Schedule:
 
 
 def _set_override(edit: _Edit, schedule: Schedule) -> Schedule:
-    until = edit.instant("until") if edit.data.get("until") is not None else None
+    until = edit.instant("until", schedule.time_zone) if edit.data.get("until") is not None else None
     return editing.set_override(
         schedule, edit.now, edit.target(), duration=edit.seconds("duration"), until=until, hold=edit.hold
     )
 
 
 def _set_away(edit: _Edit, schedule: Schedule) -> Schedule:
-    return editing.set_away(schedule, edit.instant("start"), edit.instant("end"), edit.target())
+    # Naive text stays wall-clock time of the schedule's zone (a dated rule resolves it), dates whole days.
+    return editing.set_away(schedule, edit.moment("start"), edit.moment("end"), edit.target())
 
 
 def _add_range(edit: _Edit, schedule: Schedule) -> Schedule:
