@@ -90,7 +90,15 @@ def ensure_runtime_requirements() -> None:
     work = ROOT / ".develop"
     work.mkdir(exist_ok=True)
     requirements = subprocess.run(  # noqa: S603
-        [sys.executable, "-m", "tools.develop", "requirements", "config", "--constraints", str(work / "constraints.txt")],
+        [
+            sys.executable,
+            "-m",
+            "tools.develop",
+            "requirements",
+            "config",
+            "--constraints",
+            str(work / "constraints.txt"),
+        ],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -99,7 +107,16 @@ def ensure_runtime_requirements() -> None:
     ).stdout
     (work / "requirements.txt").write_text(requirements, encoding="utf-8")
     subprocess.run(  # noqa: S603
-        [str(ROOT / ".venv/bin/uv"), "pip", "install", "-q", "-c", str(work / "constraints.txt"), "-r", str(work / "requirements.txt")],
+        [
+            str(ROOT / ".venv/bin/uv"),
+            "pip",
+            "install",
+            "-q",
+            "-c",
+            str(work / "constraints.txt"),
+            "-r",
+            str(work / "requirements.txt"),
+        ],
         cwd=ROOT,
         env=os.environ | {"VIRTUAL_ENV": str(ROOT / ".venv")},
         check=True,
@@ -253,7 +270,9 @@ def log_in(page: Page, ha: HaInstance) -> None:
 
 def call_ws(page: Page, message: dict[str, Any]) -> Any:
     """Send a websocket command through the logged-in frontend's own connection."""
-    return page.evaluate("(message) => document.querySelector('home-assistant').hass.callWS(message)", message)
+    return page.evaluate(
+        "(message) => document.querySelector('home-assistant').hass.callWS(message)", message
+    )
 
 
 def wait_for_frontend(page: Page) -> None:
@@ -274,9 +293,15 @@ def translation_problems(text: str) -> list[str]:
     problems = []
     if "Translation error" in text:
         problems.append("Translation error")
-    for marker in ("component.pyiot.", "config.step.", "options.step.", "[%key:", "data_description.", "ui.panel."):
-        if marker in text:
-            problems.append(f"raw key {marker}")
+    markers = (
+        "component.pyiot.",
+        "config.step.",
+        "options.step.",
+        "[%key:",
+        "data_description.",
+        "ui.panel.",
+    )
+    problems.extend(f"raw key {marker}" for marker in markers if marker in text)
     return problems
 
 

@@ -22,6 +22,9 @@ from browser_harness import (  # type: ignore[import-not-found]
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 import pytest
 
+from tests.support.mosquitto import Mosquitto
+from tools.develop import add_mqtt_entry
+
 
 @pytest.fixture(autouse=True)
 def auto_enable_custom_integrations() -> None:
@@ -29,14 +32,19 @@ def auto_enable_custom_integrations() -> None:
 
 
 @pytest.fixture(scope="session")
-def ha() -> Iterator[HaInstance]:
-    """A real Home Assistant with PyIoT on a free port, onboarded, in a throw-away config dir."""
+def ha(mosquitto: Mosquitto) -> Iterator[HaInstance]:
+    """A real Home Assistant with PyIoT on a free port, onboarded, in a throw-away config dir.
+
+    Its MQTT entry points at the session's mosquitto (tests/conftest.py), so that the Pyaiot entry
+    type can be added too.
+    """
     assert chromium_available(), "the browser tests need /usr/bin/chromium: run scripts/setup"
     started = time.monotonic()
     with sockets_allowed():
         ensure_runtime_requirements()
         instance = HaInstance(config_dir=Path(tempfile.mkdtemp(prefix="pyiot-browser-")) / "config")
         instance.start()
+        add_mqtt_entry(instance.api, mosquitto.port, "5")
     print(f"\n[browser] Home Assistant ready in {time.monotonic() - started:.0f} s at {instance.url}")  # noqa: T201
     yield instance
     with sockets_allowed():
@@ -76,7 +84,9 @@ def login_state(ha: HaInstance) -> dict[str, object]:
 
 
 @pytest.fixture
-def context(browser: Browser, login_state: dict[str, object], socket_enabled: None) -> Iterator[BrowserContext]:
+def context(
+    browser: Browser, login_state: dict[str, object], socket_enabled: None
+) -> Iterator[BrowserContext]:
     """A fresh browser context per test, logged in."""
     context = browser.new_context(viewport={"width": 1280, "height": 900}, storage_state=login_state)  # type: ignore[arg-type]
     yield context
