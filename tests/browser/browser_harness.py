@@ -316,3 +316,23 @@ def sockets_allowed() -> Iterator[None]:
     finally:
         pytest_socket.socket_allow_hosts(["127.0.0.1"])
         pytest_socket.disable_socket(allow_unix_socket=True)
+
+
+def save_dashboard(page: Page, url_path: str, title: str, cards: list[dict[str, Any]]) -> str:
+    """Create (once) a storage-mode dashboard and give it one view with `cards`; its URL path."""
+    dashboards = call_ws(page, {"type": "lovelace/dashboards/list"})
+    if not any(dashboard["url_path"] == url_path for dashboard in dashboards):
+        call_ws(
+            page,
+            {
+                "type": "lovelace/dashboards/create",
+                "url_path": url_path,
+                "title": title,
+                "mode": "storage",
+                "require_admin": False,
+                "show_in_sidebar": True,
+            },
+        )
+    config = {"views": [{"title": title, "cards": cards}]}
+    call_ws(page, {"type": "lovelace/config/save", "url_path": url_path, "config": config})
+    return f"/{url_path}/0"
