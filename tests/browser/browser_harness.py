@@ -336,3 +336,19 @@ def save_dashboard(page: Page, url_path: str, title: str, cards: list[dict[str, 
     config = {"views": [{"title": title, "cards": cards}]}
     call_ws(page, {"type": "lovelace/config/save", "url_path": url_path, "config": config})
     return f"/{url_path}/0"
+
+
+def show_dashboard(
+    page: Page, ha: HaInstance, cards: list[dict[str, Any]], url_path: str = "pyiot-browser"
+) -> None:
+    """Put `cards` on the test dashboard and open it (the schedule card's tests use it the same way).
+
+    E.g. `show_dashboard(page, ha, [{"type": "custom:pyiot-schedule-card", "entity": climate}])`, then
+    `page.locator("pyiot-schedule-card")`; websocket commands go through `call_ws(page, {...})` and a
+    restart of HA through `ha.restart()` (same port, config and login).
+    """
+    if not page.url.startswith(ha.url):
+        page.goto(ha.url + "/")
+    wait_for_frontend(page)
+    path = save_dashboard(page, url_path, "PyIoT", cards)
+    page.goto(ha.url + path)

@@ -5,9 +5,8 @@ from datetime import UTC, datetime, timedelta
 from browser_harness import (  # type: ignore[import-not-found]
     ROOM_NUMBER,
     HaInstance,
-    save_dashboard,
     screenshot,
-    wait_for_frontend,
+    show_dashboard,
 )
 from flow_walker import DEEP_TEXT  # type: ignore[import-not-found]
 from playwright.sync_api import Locator, Page
@@ -28,24 +27,11 @@ def options(card: Locator) -> dict[str, bool]:
 
 
 def open_card(page: Page, ha: HaInstance, climate: str) -> Locator:
-    page.goto(ha.url + "/")
-    wait_for_frontend(page)
-    path = save_dashboard(
-        page,
-        "pyiot-browser",
-        "PyIoT",
-        [
-            {
-                "type": "thermostat",
-                "entity": climate,
-                "features": [
-                    {"type": "climate-hvac-modes", "hvac_modes": ["off", "heat"]},
-                    {"type": "climate-preset-modes", "style": "icons", "preset_modes": PRESETS},
-                ],
-            }
-        ],
-    )
-    page.goto(ha.url + path)
+    features = [
+        {"type": "climate-hvac-modes", "hvac_modes": ["off", "heat"]},
+        {"type": "climate-preset-modes", "style": "icons", "preset_modes": PRESETS},
+    ]
+    show_dashboard(page, ha, [{"type": "thermostat", "entity": climate, "features": features}])
     card = page.locator("hui-thermostat-card")
     card.wait_for()
     return card
