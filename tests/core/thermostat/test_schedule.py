@@ -176,9 +176,9 @@ def test_override_until_the_next_scheduled_change():
     assert again.evaluate(at(14, 8)).target == Target(heat=23)
 
 
-def test_override_without_any_scheduled_change_lasts_the_look_ahead():
+def test_override_without_any_scheduled_change_holds_for_the_default_hold():
     schedule = plan(lookahead=timedelta(days=2)).with_override(MONDAY, Target(heat=20))
-    assert schedule.rule(OVERRIDE_ID).end == MONDAY + timedelta(days=2)  # type: ignore[union-attr]
+    assert schedule.rule(OVERRIDE_ID).end == MONDAY + timedelta(hours=2)  # type: ignore[union-attr]
 
 
 def test_override_validation():

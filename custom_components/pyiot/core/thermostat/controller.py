@@ -33,12 +33,14 @@ from .decision import IDLE, DecisionAlgorithm, Demand, Side
 from .decision.duty_cycle import DutyCycle
 from .errors import ScheduleError
 from .explanation import Explanation, ExplanationCode
+from .hold import HoldPolicy
 from .learning import RateEstimate, RateLearner, RunMeasurement, RunOutcome
 from .modes import HvacAction, HvacMode
 from .optimum_start import OptimumStart, OptimumStartConfig, Plan, Preheat
 from .protection import GuardDecision, GuardReason, RelayGuard, RetryPolicy
 from .run_tracker import RunTracker, SideObservation
 from .schedule import ActiveTarget, Schedule
+from .source import ActiveSource, active_source
 from .target import Target
 
 
@@ -127,6 +129,7 @@ class ControlOutput:
     unavailable_relays: tuple[str, ...]
     fail_safe_active: bool
     explanation: Explanation
+    source: ActiveSource
     next_step: datetime | None
     preheat: Preheat | None = None
     rates: dict[Side, RateEstimate] = field(default_factory=dict)
@@ -173,6 +176,7 @@ class _Step:
     target: Target
     preset: str | None
     active: ActiveTarget
+    source: ActiveSource
     preheat: Preheat | None
 
 
@@ -192,10 +196,12 @@ class ThermostatController:
         retry_policy: Callable[[], RetryPolicy] = RetryPolicy,
         optimum_start: OptimumStartConfig | None = None,
         learner: RateLearner | None = None,
+        hold: HoldPolicy | None = None,
     ) -> None:
         """Relay ids must be unique across heaters and coolers; presets must respect the schedule limits.
 
-        `optimum_start` defaults to early starts disabled (learning on); `learner` to an empty one.
+        `optimum_start` defaults to early starts disabled (learning on); `learner` to an empty one;
+        `hold` (how long a manual setpoint lasts) to `HoldPolicy()`.
         """
         heaters, coolers = dict(heaters or {}), dict(coolers or {})
         if shared := set(heaters) & set(coolers):
@@ -217,6 +223,7 @@ class ThermostatController:
         self._optimum = OptimumStart(optimum_start)
         self._learner = learner or RateLearner()
         self._trackers = self._new_trackers()
+        self.hold = hold or HoldPolicy()
 
     def _new_trackers(self) -> dict[Side, RunTracker]:
         sides = {relay.side for relay in self._relays.values()}
@@ -281,9 +288,18 @@ class ThermostatController:
     def set_manual_target(self, now: datetime, target: Target, duration: timedelta | None = None) -> Schedule:
         """Apply a manual setting (the UI's set_temperature) as the schedule's override.
 
-        Returns the new schedule, for storage. Without `duration` it lasts until the next scheduled change.
+        Returns the new schedule, for storage. Without `duration` it lasts as `hold` says: until the next
+        scheduled change within a day, else for the default hold.
         """
-        self.schedule = self._schedule.with_override(now, target, duration=duration)
+        self.schedule = self._schedule.with_override(now, target, duration=duration, hold=self.hold)
+        return self._schedule
+
+    def resume_schedule(self) -> Schedule:
+        """Drop every override (the "Schedule" preset); returns the new schedule, for storage.
+
+        The caller also stops applying a preset (`step(preset=None)`).
+        """
+        self.schedule = self._schedule.without_overrides()
         return self._schedule
 
     # --- the control step --------------------------------------------------------------------------
@@ -363,6 +379,7 @@ class ThermostatController:
             demand=demand,
             actual=actual,
         )
+        source = active_source(preset, active, now, self._schedule.time_zone)
         explanation = self._explain(
             _Step(
                 now=now,
@@ -374,6 +391,7 @@ class ThermostatController:
                 target=target,
                 preset=preset,
                 active=active,
+                source=source,
                 preheat=preheat,
             )
         )
@@ -403,6 +421,7 @@ class ThermostatController:
             unavailable_relays=tuple(relay_id for relay_id, state in actual.items() if state is None),
             fail_safe_active=fail_safe,
             explanation=explanation,
+            source=source,
             next_step=min(upcoming, default=None),
             preheat=preheat,
             rates={
@@ -563,7 +582,7 @@ class ThermostatController:
 
     def _explain_control(self, step: _Step, current: float) -> Explanation:
         target = step.target
-        placeholders = {"current": f"{current:.1f}"} | _source(step.preset, step.active)
+        placeholders = {"current": f"{current:.1f}"} | _source_placeholders(step.source)
         sides_on = self._sides_on(step.decisions)
         preheat = step.preheat
         if preheat is not None and preheat.active and sides_on <= {preheat.side}:
@@ -588,7 +607,7 @@ class ThermostatController:
         code = ExplanationCode.PREHEATING if preheat.side is Side.HEAT else ExplanationCode.PRECOOLING
         change = preheat.change_at.astimezone(self._schedule.time_zone)
         source = (
-            {"source_type": "rule", "source": preheat.rule_name}
+            {"source_type": "schedule", "source": preheat.rule_name}
             if preheat.rule_name is not None
             else {"source_type": "default", "source": ""}
         )
@@ -644,12 +663,12 @@ def _wants(demand: Demand, side: Side) -> bool:
     return demand.heat if side is Side.HEAT else demand.cool
 
 
-def _source(preset: str | None, active: ActiveTarget) -> dict[str, str]:
-    if preset is not None:
-        return {"source_type": "preset", "source": preset}
-    if active.rule_name is not None:
-        return {"source_type": "rule", "source": active.rule_name}
-    return {"source_type": "default", "source": ""}
+def _source_placeholders(source: ActiveSource) -> dict[str, str]:
+    return {
+        "source_type": source.kind.value,
+        "source": source.placeholders.get("name", ""),
+        "until": source.placeholders.get("until", ""),
+    }
 
 
 _WAITING_CODES = {

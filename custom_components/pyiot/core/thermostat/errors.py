@@ -13,7 +13,7 @@ ERROR_MESSAGES_EN: Mapping[str, str] = {
     "invalid_rule_id": "Rule ids must be non-empty text",
     "duplicate_rule_id": "Rule id {rule_id} is used twice",
     "unknown_rule": "There is no rule {rule_id}",
-    "unknown_weekday": "Weekday {weekday} is not 0 (Monday) to 6 (Sunday)",
+    "unknown_weekday": "Weekday {weekday} is not one of mon, tue, wed, thu, fri, sat, sun",
     "no_weekdays": "A recurring rule needs at least one weekday",
     "empty_block": "A time block cannot end when it starts ({start})",
     "end_before_start": "End {end} is not after start {start}",
@@ -31,6 +31,12 @@ ERROR_MESSAGES_EN: Mapping[str, str] = {
     "invalid_guard": "Relay protection settings are invalid: {reason}",
     "invalid_setting": "Setting {setting} = {value} is invalid",
     "invalid_data": "Stored thermostat data is corrupted: {reason}",
+    "invalid_edit": "This schedule change is not understood: {reason}",
+    "invalid_time": "{text} is not a time of day (HH:MM)",
+    "blocks_overlap": "The block {rule_id} on {weekday} would overlap the block {other} on {other_weekday}",
+    "not_a_block": "Rule {rule_id} is not a weekday block and cannot be edited as one",
+    "unknown_block": "Rule {rule_id} has no block on {weekday}",
+    "schedule_changed": "The schedule was changed elsewhere meanwhile: look again and retry",
 }
 """English message per translation key; placeholders use `str.format` names, like Home Assistant's."""
 

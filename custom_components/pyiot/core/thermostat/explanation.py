@@ -51,10 +51,21 @@ EXPLANATIONS_EN: dict[ExplanationCode, str] = {
         "(starting {minutes} min early at {rate} °C/h)"
     ),
 }
-"""English template per code. Placeholders: current, target, source_type (rule/preset/default),
-source (a name), side, other, minutes, duty, time (HH:MM, the schedule's zone), rate (°C/h);
-`source_text` is composed by `render_en`. For preheating/precooling, target, time and source are those
+"""English template per code. Placeholders: current, target, source_type (a `SourceKind`: schedule,
+override, preset, away, default), source (a rule or preset name), until (when the source ends, local
+time), side, other, minutes, duty, time (HH:MM, the schedule's zone), rate (°C/h); `source_text` is
+composed by `render_en` from `SOURCE_TEXTS_EN`. For preheating/precooling, target, time and source are those
 of the upcoming scheduled change and minutes is how early the start is."""
+
+
+SOURCE_TEXTS_EN: dict[str, str] = {
+    "schedule": "rule '{source}'",
+    "override": "your manual setting until {until}",
+    "preset": "preset '{source}'",
+    "away": "the away period until {until}",
+    "default": "the default target",
+}
+"""English `source_text` per `source_type`, inside an explanation sentence."""
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -64,11 +75,15 @@ class Explanation:
     code: ExplanationCode
     placeholders: dict[str, str] = field(default_factory=dict)
 
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready form: translation key, placeholders and the English sentence."""
+        return {"key": self.code.value, "placeholders": dict(self.placeholders), "text": self.render_en()}
+
     def render_en(self) -> str:
         """English sentence, e.g. "heating: 19.2 °C below 20.5 °C target from rule 'weekday morning'"."""
         values = dict(self.placeholders)
-        kind, name = values.get("source_type"), values.get("source", "")
-        values["source_text"] = {"rule": f"rule '{name}'", "preset": f"preset '{name}'"}.get(
-            kind or "", "the default target"
+        kind = values.get("source_type", "default")
+        values["source_text"] = SOURCE_TEXTS_EN.get(kind, SOURCE_TEXTS_EN["default"]).format_map(
+            {"source": values.get("source", ""), "until": values.get("until", "")}
         )
         return EXPLANATIONS_EN[self.code].format_map(values)

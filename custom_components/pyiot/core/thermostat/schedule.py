@@ -28,6 +28,7 @@ from zoneinfo import ZoneInfo
 
 from .clock import require_aware
 from .errors import ScheduleError
+from .hold import HoldPolicy
 from .rules import CronRule, DatedRule, OverrideRule, RecurringRule, Rule, Tier, rule_from_dict
 from .target import Target, TargetLimits
 from .timeline import CHUNK, DEFAULT, Timeline
@@ -354,17 +355,18 @@ class Schedule:
         rule_id: str = OVERRIDE_ID,
         name: str = "",
         sensors: Mapping[str, float] | None = None,
+        hold: HoldPolicy | None = None,
     ) -> Schedule:
-        """Set `target` from `now` for `duration`, or until the next scheduled change.
+        """Set `target` from `now` for `duration`, or as `hold` says (default: `HoldPolicy()`).
 
-        Without `duration` the end is computed now, from the schedule without overrides (now + look-ahead
-        if nothing changes). An existing rule with the same id is replaced, so repeated manual settings
-        don't pile up.
+        Without `duration` the end is computed now, from the schedule without overrides: the next
+        scheduled change within the policy's horizon, else now + its default hold. An existing rule with
+        the same id is replaced, so repeated manual settings don't pile up.
         """
         require_aware(now)
         if duration is None:
             change = self.without_overrides().evaluate(now).next_change
-            end = change if change is not None else now + self._lookahead
+            end = (hold or HoldPolicy()).end(now, change)
         elif not isinstance(duration, timedelta) or duration <= timedelta():
             raise ScheduleError("invalid_duration", {"duration": duration})
         else:
