@@ -226,7 +226,7 @@ class HaInstance:
                 "pyiot",
                 {"next_step_id": "thermostat"},
                 {"name": DEMO_ZONE, "heaters": [HEATER], "coolers": [], "sensors": [ROOM_SENSOR]},
-                {ROOM_SENSOR: 1.0},
+                {"weight_1": 1.0},
                 DEMO_TUNING | {"optimum_start": False},
                 {"cold_tolerance": 0.3, "hot_tolerance": 0.3},
             )

@@ -26,6 +26,18 @@ from tests.support.mosquitto import Mosquitto
 from tools.develop import add_mqtt_entry
 
 
+BROWSER_TEST_TIMEOUT = 900
+"""Seconds per browser test: starting HA and walking every form take minutes on a loaded 2-core machine."""
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The project's 120 s per test is for in-process tests; these drive a real HA and chromium."""
+    here = Path(__file__).parent
+    for item in items:
+        if item.path.is_relative_to(here):
+            item.add_marker(pytest.mark.timeout(BROWSER_TEST_TIMEOUT))
+
+
 @pytest.fixture(autouse=True)
 def auto_enable_custom_integrations() -> None:
     """Override tests/conftest.py: Home Assistant runs as a real process here, not in the test."""
