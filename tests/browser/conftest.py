@@ -25,7 +25,6 @@ import pytest
 from tests.support.mosquitto import Mosquitto
 from tools.develop import add_mqtt_entry
 
-
 BROWSER_TEST_TIMEOUT = 900
 """Seconds per browser test: starting HA and walking every form take minutes on a loaded 2-core machine."""
 
