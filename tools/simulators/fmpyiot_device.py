@@ -116,7 +116,8 @@ class SimulatedDevice:
 
     base: str
     name: str
-    mac: str
+    mac: str | None
+    """None: a board whose SYSINFO has no `mac` (its identity is then the MQTT client id)."""
     client_id: str
     sysinfo_shape: str = "2024"
     watchdog: int | None = DEFAULT_WATCHDOG
@@ -171,7 +172,9 @@ class SimulatedDevice:
         topics = []
         if self.sysinfo_period:
             topics += [
-                SimTopic("./SYSINFO", read=lambda d, _: d.sysinfo(), send_period=self.sysinfo_period, system=True),
+                SimTopic(
+                    "./SYSINFO", read=lambda d, _: d.sysinfo(), send_period=self.sysinfo_period, system=True
+                ),
                 SimTopic("./SET_PARAMS", action=lambda d, p: d.set_params(p), system=True),
                 SimTopic("./SET_PARAM", action=lambda d, p: d.set_param_broken(p), system=True),
                 SimTopic("./PARAMS", read=lambda d, _: d.params, system=True),
@@ -255,7 +258,13 @@ class SimulatedDevice:
 
     def sysinfo(self) -> dict[str, Any]:
         """The SYSINFO document."""
-        uname = ["rp2", "rp2", "1.24.1", "v1.24.1 on 2024-11-29 (GNU 14.1.0 MinSizeRel)", "Raspberry Pi Pico W with RP2040"]
+        uname = [
+            "rp2",
+            "rp2",
+            "1.24.1",
+            "v1.24.1 on 2024-11-29 (GNU 14.1.0 MinSizeRel)",
+            "Raspberry Pi Pico W with RP2040",
+        ]
         ifconfig = [self.ip, "255.255.255.0", "192.168.10.254", "192.168.10.169"]
         statvfs = [4096, 4096, 212, 118, 118, 0, 0, 0, 0, 255]
         if self.sysinfo_shape == "2023":
@@ -269,7 +278,27 @@ class SimulatedDevice:
                 "mem_alloc": 57776,
                 "statvfs": statvfs,
             }
-        statvfs_keys = ["f_bsize", "f_frsize", "f_blocks", "f_bfree", "f_bavail", "f_files", "f_ffree", "f_favail", "f_flag", "fnamemax"]
+        if self.mac is None:
+            return {
+                key: value
+                for key, value in self._sysinfo_2024(uname, ifconfig, statvfs).items()
+                if key != "mac"
+            }
+        return self._sysinfo_2024(uname, ifconfig, statvfs)
+
+    def _sysinfo_2024(self, uname: list[str], ifconfig: list[str], statvfs: list[int]) -> dict[str, Any]:
+        statvfs_keys = [
+            "f_bsize",
+            "f_frsize",
+            "f_blocks",
+            "f_bfree",
+            "f_bavail",
+            "f_files",
+            "f_ffree",
+            "f_favail",
+            "f_flag",
+            "fnamemax",
+        ]
         return {
             "name": self.name,
             "mqtt_base_topic": self.base,
@@ -322,7 +351,7 @@ class SimulatedDevice:
             try:
                 for part in keys[:-1]:
                     target = target[part]
-            except (KeyError, TypeError):
+            except KeyError, TypeError:
                 return  # upstream raises here: the remaining keys are not set
             target[keys[-1]] = json.loads(json.dumps(value))
 

@@ -61,7 +61,13 @@ class DeviceRunner:
         self._supervisor: asyncio.Task[None] | None = None
         self.connections = 0
 
-    async def start(self, *, web: bool = False, web_port: int = 0, credentials: tuple[str, str] | None = ("admin", "secret")) -> None:
+    async def start(
+        self,
+        *,
+        web: bool = False,
+        web_port: int = 0,
+        credentials: tuple[str, str] | None = ("admin", "secret"),
+    ) -> None:
         """Connect (and serve the web API); returns once subscribed."""
         if web:
             self.web = NanowebServer(self.device, credentials=credentials, on_reboot=self.reboot)
@@ -196,6 +202,7 @@ class DeviceRunner:
 
     async def _periodic(self) -> None:
         """Every auto-sent topic after its period (sleeping first, as upstream)."""
+
         async def every(declared: str) -> None:
             while True:
                 period = dict((name, value) for value, name in self.device.periodic()).get(declared, 60.0)
@@ -282,8 +289,14 @@ def main(argv: Sequence[str] | None = None) -> None:
         ready = asyncio.Event()
         task = asyncio.create_task(
             run_devices(
-                args.host, args.port, devices, stop=stop, ready=ready, web_port=args.web_port,
-                sleeping=args.sleeping, speed=args.speed,
+                args.host,
+                args.port,
+                devices,
+                stop=stop,
+                ready=ready,
+                web_port=args.web_port,
+                sleeping=args.sleeping,
+                speed=args.speed,
             )
         )
         await ready.wait()

@@ -102,7 +102,7 @@ class NanowebServer:
                 await self._route(request)
             except _HttpError as err:
                 await request.write(f"HTTP/1.1 {err.code} {err.reason}\r\n\r\n<h1>{err.reason}</h1>")
-        except (ConnectionError, OSError):
+        except ConnectionError, OSError:
             pass
         except _ActionFailed:
             pass  # upstream: the exception ends the handler, the connection just closes
@@ -133,7 +133,9 @@ class NanowebServer:
                 return
         raise _HttpError(404, "File Not Found")
 
-    def _authenticated(self, handler: Callable[[Request], Awaitable[None]]) -> Callable[[Request], Awaitable[None]]:
+    def _authenticated(
+        self, handler: Callable[[Request], Awaitable[None]]
+    ) -> Callable[[Request], Awaitable[None]]:
         async def wrapper(request: Request) -> None:
             header = request.headers.get("Authorization")
             if header is None or not self._authorised(header):
@@ -151,7 +153,7 @@ class NanowebServer:
             return False
         try:
             decoded = base64.b64decode(authorization.strip()).decode("ascii").split(":")
-        except (binascii.Error, UnicodeDecodeError):
+        except binascii.Error, UnicodeDecodeError:
             return False
         return self.credentials is None or list(self.credentials) == decoded
 
@@ -232,7 +234,9 @@ class NanowebServer:
     async def _repl_cmd(self, request: Request) -> None:
         # The device would eval/exec the command; the simulator records it and runs nothing.
         await self._post_data(request)
-        await request.write("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n" + json.dumps({"rep": ""}))
+        await request.write(
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n" + json.dumps({"rep": ""})
+        )
 
 
 class _ActionFailed(Exception):

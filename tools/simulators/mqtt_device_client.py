@@ -170,7 +170,7 @@ class MqttDeviceClient:
                         break
                 body = await reader.readexactly(length)
                 self._packet(first, body)
-        except (asyncio.IncompleteReadError, ConnectionError, OSError):
+        except asyncio.IncompleteReadError, ConnectionError, OSError:
             pass
         self.lost.set()
 

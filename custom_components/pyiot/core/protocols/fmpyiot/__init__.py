@@ -2,7 +2,8 @@
 
 from .availability import LostReason
 from .clock import Clock, LoopClock
-from .gateway import DropReason, FmPyIotGateway
+from .gateway import FmPyIotGateway
+from .problems import DropReason
 from .settings import ActionKind, DeviceSettings, GatewaySettings, SettingsError, TopicSettings, WebSettings
 from .values import StateWithAttributes
 from .web import FmPyIotWeb, WebAuthError, WebConnectError, WebError, WebResponseError, WebTimeoutError

@@ -34,11 +34,12 @@ class LostReason(StrEnum):
     SLEEP = "sleep"
 
 
-type AvailabilityCallback = Callable[[bool, LostReason | None], None]
+type AvailabilityCallback = Callable[[LostReason | None], None]
+"""Called with None when the device became available, with the reason when it became unavailable."""
 
 
 class Liveness:
-    """Tracks whether one device is available and calls `on_change(available, reason)` on every change."""
+    """Tracks whether one device is available and calls `on_change` on every change."""
 
     def __init__(
         self,
@@ -114,7 +115,7 @@ class Liveness:
             self._set_deadline(now + self._sleep_timeout)
         if not self.available:
             self.available = True
-            self._on_change(True, None)
+            self._on_change(None)
 
     def feed(self) -> None:
         """The device published on `<base>WATCHDOG`."""
@@ -171,4 +172,4 @@ class Liveness:
         self.last_feed = None
         if self.available:
             self.available = False
-            self._on_change(False, reason)
+            self._on_change(reason)

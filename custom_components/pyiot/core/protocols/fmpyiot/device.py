@@ -15,13 +15,14 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Final
 
-from ...nodes.model import PointKind, PointSpec
+from ...nodes.model import EntityCategory, NodeInfo, PointKind, PointSpec
 from ..mqtt_link import Unsubscribe
 from .availability import Liveness
-from .params import ParamType
-from .settings import ActionKind, TopicSettings, relative_name
-from .sysinfo import LOGGING_LEVELS, SysInfo
-from .topics import KEY_SEPARATOR, REVERSE_SUFFIX, key_topic, valid_topic_key
+from .clock import Timer
+from .params import ParamType, param_point
+from .settings import ActionKind, DeviceSettings, TopicSettings, relative_name
+from .sysinfo import LOGGING_LEVELS, SysInfo, node_info
+from .topics import KEY_SEPARATOR, RELATIVE_PREFIX, REVERSE_SUFFIX, key_topic, valid_topic_key
 from .values import Shape, topic_point
 
 ACTION_NAMESPACE: Final = "action"
@@ -29,6 +30,7 @@ WEB_NAMESPACE: Final = "web"
 WEB_REBOOT_KEY: Final = f"{WEB_NAMESPACE}{KEY_SEPARATOR}reboot"
 WEB_LOGGING_LEVEL_KEY: Final = f"{WEB_NAMESPACE}{KEY_SEPARATOR}logging_level"
 STORAGE_VERSION: Final = 1
+MAX_TOPICS_PER_DEVICE: Final = 256
 NUMBER_ACTION_LIMIT: Final = 1e9
 ECHO_WINDOW: Final = 5.0
 """Seconds within which a message equal to our own command on a read+action topic is its echo."""
@@ -83,25 +85,35 @@ WEB_REBOOT_POINT: Final = PointSpec(
     translation_key="reboot",
     device_class="restart",
     writable=True,
+    entity_category=EntityCategory.CONFIG,
 )
 WEB_LOGGING_LEVEL_POINT: Final = PointSpec(
     key=WEB_LOGGING_LEVEL_KEY,
     kind=PointKind.SELECT,
     translation_key="logging_level_select",
     writable=True,
+    entity_category=EntityCategory.CONFIG,
     options=tuple(LOGGING_LEVELS.values()),
 )
 
 
 @dataclass(slots=True)
 class TopicEntry:
-    """One topic of a device: values read from it (`shape`), commands sent on it (`action`), or both."""
+    """One topic of a device: values read from it (`shape`), commands sent on it (`action`), or both.
+
+    With neither, it is a readable topic whose first value has not arrived yet.
+    """
 
     key: str
     shape: Shape | None = None
     action: ActionKind | None = None
     echo: tuple[bytes, float] | None = None
-    """Our last command on a read+action topic and when it stops counting as its echo."""
+    """Our last command on a read+action topic and until when a message equal to it is its echo."""
+
+    @property
+    def readable(self) -> bool:
+        """Whether values are read from this topic."""
+        return self.shape is not None or self.action is None
 
     def read_point(self, settings: TopicSettings | None) -> PointSpec | None:
         """The sensor of the topic's values."""
@@ -114,6 +126,18 @@ class TopicEntry:
             device_class=settings.device_class if settings else None,
             unit=settings.unit if settings else None,
         )
+
+    def expect_echo(self, payload: str, now: float) -> None:
+        """We publish `payload` on a topic that is also read: its echo is not a value."""
+        if self.shape is not None:
+            self.echo = payload.encode(), now + ECHO_WINDOW
+
+    def is_echo(self, payload: bytes, now: float) -> bool:
+        """Whether a message is the echo of our last command (consumed when it is)."""
+        if self.echo is None or payload != self.echo[0]:
+            return False
+        until, self.echo = self.echo[1], None
+        return now <= until
 
 
 @dataclass(slots=True)
@@ -135,6 +159,7 @@ class Device:
     liveness: Liveness
     node_id: str | None = None
     identity: Identity | None = None
+    settings: DeviceSettings = field(default_factory=DeviceSettings)
     sysinfo: SysInfo | None = None
     name: str | None = None
     topics: dict[str, TopicEntry] = field(default_factory=dict)
@@ -153,13 +178,16 @@ class Device:
     param_waiters: list[ParamWaiter] = field(default_factory=list)
     reply_waiters: dict[str, list[asyncio.Future[Any]]] = field(default_factory=dict)
     showed_life: bool = False
+    refresh_sent_at: float | None = None
+    """When we last asked for everything and no SYSINFO came back yet."""
     web_name: str | None = None
     web_ip: str | None = None
     web_failed: str | None = None
     web_unresolved: tuple[str, ...] = ()
+    configuration_url: str | None = None
     announced: bool = False
-    reported_info: Any = None
-    identity_timer: Any = None
+    reported_info: NodeInfo | None = None
+    identity_timer: Timer | None = None
     own_system_topics: bool = False
     """The base is deeper than the discovery subscriptions: its `<base>+` carries its system topics."""
 
@@ -168,15 +196,90 @@ class Device:
         """How logs name the device."""
         return self.node_id or self.base or "?"
 
+    def node_info(self) -> NodeInfo:
+        """The device description for the listener."""
+        return node_info(
+            self.node_id or "",
+            self.sysinfo,
+            base=self.base or "",
+            name=self.name or self.web_name or None,
+            configuration_url=self.configuration_url,
+        )
+
     def entry(self, key: str) -> TopicEntry | None:
         """The topic entry of a topic key."""
-        if key.startswith("./") and "/" not in key[2:]:
-            return self.topics.get(key[2:])
+        if key.startswith(RELATIVE_PREFIX) and "/" not in key[len(RELATIVE_PREFIX) :]:
+            return self.topics.get(key[len(RELATIVE_PREFIX) :])
         return None if self.base is None else self.exact.get(key_topic(self.base, key))
+
+    def ensure_entry(self, key: str) -> TopicEntry | None:
+        """The entry of a topic key, created if needed; None for a bad key or beyond the cap."""
+        if not valid_topic_key(key):
+            return None
+        if (entry := self.entry(key)) is not None:
+            return entry
+        if self.full:
+            return None
+        if key.startswith(RELATIVE_PREFIX) and "/" not in key[len(RELATIVE_PREFIX) :]:
+            entry = self.topics[key[len(RELATIVE_PREFIX) :]] = TopicEntry(key)
+        elif self.base is not None:
+            entry = self.exact[key_topic(self.base, key)] = TopicEntry(key)
+        return entry
+
+    @property
+    def full(self) -> bool:
+        """Whether the device has as many topics as one device may have."""
+        return len(self.topics) + len(self.exact) >= MAX_TOPICS_PER_DEVICE
 
     def all_entries(self) -> list[TopicEntry]:
         """Every topic of the device."""
         return [*self.topics.values(), *self.exact.values()]
+
+    def topic_settings(self, key: str) -> TopicSettings | None:
+        """What the user set for one topic."""
+        return self.settings.topics.get(key)
+
+    def apply_settings(self, settings: DeviceSettings) -> None:
+        """Take the user's settings: availability, declared topics and actions, request topics."""
+        self.settings = settings
+        self.liveness.configure(
+            sleeping=settings.sleeping,
+            sleep_period=settings.sleep_period,
+            sleep_periods=settings.sleep_periods,
+            watchdog_period=settings.watchdog_period,
+        )
+        self.ignored = {
+            topic.reverse_topic.removeprefix(RELATIVE_PREFIX)
+            for topic in settings.topics.values()
+            if topic.reverse_topic and topic.reverse_topic.startswith(RELATIVE_PREFIX)
+        }
+        for key, topic in settings.topics.items():
+            if (entry := self.ensure_entry(key)) is not None and topic.action is not None:
+                entry.action = topic.action
+
+    def all_points(self, *, web: bool) -> list[PointSpec]:
+        """The points of every topic and parameter (and of the web API when `web`)."""
+        specs: list[PointSpec] = []
+        for entry in self.all_entries():
+            if (read := entry.read_point(self.topic_settings(entry.key))) is not None:
+                specs.append(read)
+            if entry.action is not None:
+                specs.append(action_point(entry.key, entry.action))
+        specs += [param_point(flat_key, kind) for flat_key, kind in self.params.items()]
+        if web:
+            specs += [WEB_REBOOT_POINT, WEB_LOGGING_LEVEL_POINT]
+        return specs
+
+    def reverse_topic(self, entry: TopicEntry) -> str | None:
+        """The request topic of a readable topic: the user's, else `<topic>_`."""
+        settings = self.topic_settings(entry.key)
+        if settings is not None and settings.reverse_topic is not None:
+            if not settings.reverse_topic or self.base is None:
+                return None
+            return key_topic(self.base, settings.reverse_topic)
+        if self.base is None:
+            return None
+        return key_topic(self.base, entry.key) + REVERSE_SUFFIX
 
     def cancel_waiters(self, reason: str) -> None:
         """Fail every write waiting for this device."""
@@ -198,16 +301,11 @@ class Device:
         self.subscribed_base = None
         self.subscribed_exact.clear()
 
-
-def reverse_for(base: str | None, key: str, settings: TopicSettings | None) -> str | None:
-    """The request topic of a readable topic: the user's, else `<topic>_`."""
-    if settings is not None and settings.reverse_topic is not None:
-        if not settings.reverse_topic:
-            return None
-        return key_topic(base, settings.reverse_topic) if base else settings.reverse_topic
-    if base is None and key.startswith("./"):
-        return None
-    return key_topic(base or "", key) + REVERSE_SUFFIX
+    def cancel_identity_timer(self) -> None:
+        """Stop waiting for the device's identity."""
+        if self.identity_timer is not None:
+            self.identity_timer.cancel()
+            self.identity_timer = None
 
 
 # --- storage -----------------------------------------------------------------------------------
@@ -225,7 +323,7 @@ def device_record(device: Device) -> dict[str, Any]:
         topics[entry.key] = data
     record: dict[str, Any] = {
         "node_id": device.node_id,
-        "identity": device.identity.value if device.identity else Identity.BASE.value,
+        "identity": (device.identity or Identity.BASE).value,
         "base": device.base,
         "topics": topics,
         "params": {key: kind.value for key, kind in device.params.items()},
@@ -256,33 +354,26 @@ class StoredDevice:
 def read_record(data: Mapping[str, Any], normalise_base: Callable[[str], str]) -> StoredDevice:
     """Inverse of `device_record`; raises KeyError, TypeError or ValueError on a malformed record."""
     node_id = data["node_id"]
-    if not isinstance(node_id, str) or not node_id or len(node_id) > 256:
+    if not isinstance(node_id, str) or not node_id or len(node_id) > 256:  # noqa: PLR2004
         raise ValueError("bad node_id")
     base = data.get("base")
     topics: dict[str, tuple[Shape | None, ActionKind | None]] = {}
     for key, value in dict(data.get("topics", {})).items():
-        if not valid_topic_key(key):
+        if not valid_topic_key(key) or len(topics) >= MAX_TOPICS_PER_DEVICE:
             raise ValueError(f"bad topic key {key!r:.40}")
         shape, action = value.get("shape"), value.get("action")
         topics[key] = (Shape(shape) if shape else None, ActionKind(action) if action else None)
     period = data.get("watchdog_period")
+    name, web_name = data.get("name"), data.get("web_name")
     return StoredDevice(
         node_id=node_id,
         identity=Identity(data.get("identity", Identity.BASE.value)),
         base=normalise_base(base) if base is not None else None,
         topics=topics,
         params={str(key): ParamType(kind) for key, kind in dict(data.get("params", {})).items()},
-        watchdog_period=float(period) if isinstance(period, int | float) else None,
-        name=data.get("name") if isinstance(data.get("name"), str) else None,
-        web_name=data.get("web_name") if isinstance(data.get("web_name"), str) else None,
+        watchdog_period=float(period)
+        if isinstance(period, int | float) and not isinstance(period, bool)
+        else None,
+        name=name if isinstance(name, str) else None,
+        web_name=web_name if isinstance(web_name, str) else None,
     )
-
-
-def echo_expired(entry: TopicEntry, now: float) -> bool:
-    """Whether the echo window of the last command is over."""
-    return entry.echo is None or entry.echo[1] < now
-
-
-def new_echo(payload: str, now: float) -> tuple[bytes, float]:
-    """The echo to expect for a command."""
-    return payload.encode(), now + ECHO_WINDOW

@@ -18,7 +18,7 @@ from typing import Any, Final
 from ...nodes.model import EntityCategory, PointKind, PointSpec
 from .payloads import encode
 from .topics import KEY_SEPARATOR, RELATIVE_PREFIX
-from .values import as_text, parse_switch_state
+from .values import MAX_STATE_LENGTH, as_text, parse_switch_state
 
 NESTED_SEPARATOR: Final = "__@@__"
 SEND_PERIOD_PREFIX: Final = "send_period "
@@ -158,7 +158,7 @@ def param_point(flat_key: str, kind: ParamType) -> PointSpec:
                 name=name,
                 writable=True,
                 entity_category=EntityCategory.CONFIG,
-                maximum=255,
+                maximum=MAX_STATE_LENGTH,
             )
         case ParamType.OTHER:
             return PointSpec(
@@ -174,7 +174,7 @@ def param_state(kind: ParamType, value: object) -> Any:
         case ParamType.BOOLEAN:
             return parse_switch_state(value)
         case ParamType.TEXT:
-            return value if isinstance(value, str) and len(value) <= 255 else as_text(value)
+            return value if isinstance(value, str) and len(value) <= MAX_STATE_LENGTH else as_text(value)
         case ParamType.OTHER:
             return as_text(value)
 
@@ -198,7 +198,7 @@ class ParamWriteError(ValueError):
 
 
 def coerce_write(kind: ParamType, value: object) -> Any:
-    """The JSON value to write for `value` into a parameter of `kind`; `ParamWriteError` if it does not fit."""
+    """The JSON value to write for `value` into a parameter of `kind`; `ParamWriteError` if unfit."""
     match kind:
         case ParamType.INTEGER | ParamType.FLOAT:
             number = _number(value)
@@ -227,6 +227,10 @@ def set_params_payload(flat_key: str, value: object) -> str:
 def same_value(kind: ParamType, written: object, read_back: object) -> bool:
     """Whether the device took the value (numbers compared as numbers, numeric text included)."""
     if kind in {ParamType.INTEGER, ParamType.FLOAT}:
-        number = _number(read_back)
-        return number is not None and math.isclose(float(number), float(written), rel_tol=1e-9, abs_tol=1e-9)  # type: ignore[arg-type]
-    return param_state(kind, read_back) == written
+        number, expected = _number(read_back), _number(written)
+        return (
+            number is not None
+            and expected is not None
+            and math.isclose(number, expected, rel_tol=1e-9, abs_tol=1e-9)
+        )
+    return bool(param_state(kind, read_back) == written)

@@ -24,6 +24,8 @@ DEFAULT_SLEEP_PERIODS: Final = 3
 DEFAULT_WEB_PORT: Final = 80
 MAX_DECLARED_TOPICS: Final = 64
 MAX_MANUAL_BASES: Final = 64
+MAX_TEXT_LENGTH: Final = 256
+MAX_PORT: Final = 65535
 
 
 class ActionKind(StrEnum):
@@ -114,7 +116,7 @@ class WebSettings:
     def from_dict(cls, data: Mapping[str, Any]) -> Self:
         """Read the web settings of a device."""
         port = data.get("port", DEFAULT_WEB_PORT)
-        if not isinstance(port, int) or isinstance(port, bool) or not 1 <= port <= 65535:
+        if not isinstance(port, int) or isinstance(port, bool) or not 1 <= port <= MAX_PORT:
             raise SettingsError("invalid_port", str(port))
         username, password = _optional_text(data, "username"), data.get("password")
         if password is not None and not isinstance(password, str):
@@ -249,9 +251,9 @@ _DEFAULT_DEVICE: Final = DeviceSettings()
 
 def _optional_text(data: Mapping[str, Any], key: str) -> str | None:
     value = data.get(key)
-    if value is None or value == "" and key != "reverse_topic":
+    if value is None or (value == "" and key != "reverse_topic"):
         return None
-    if not isinstance(value, str) or len(value) > 256:
+    if not isinstance(value, str) or len(value) > MAX_TEXT_LENGTH:
         raise SettingsError(f"invalid_{key}", repr(value)[:80])
     return value
 

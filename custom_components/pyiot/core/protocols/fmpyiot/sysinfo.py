@@ -36,6 +36,7 @@ _STATVFS_KEYS: Final = (
 _MAC = re.compile(r"[0-9a-f]{2}(?:[:-]?[0-9a-f]{2}){5}")
 _CLIENT_ID = re.compile(r"[0-9A-Za-z_.:-]{1,64}")
 _IPV4 = re.compile(r"(?:\d{1,3}\.){3}\d{1,3}")
+_NUMBER_LIMIT: Final = 1e15
 
 LOGGING_LEVELS: Final = {
     logging.DEBUG: "debug",
@@ -126,7 +127,7 @@ def parse_sysinfo(document: object) -> SysInfo:
         mem_alloc=_integer(document.get("mem_alloc")),
         flash_free=_flash_free(statvfs),
         logging_level=_integer(document.get("logging_level")),
-        vsys=float(vsys) if _is_number(vsys) else None,
+        vsys=_number(vsys),
         problems=tuple(problems),
     )
 
@@ -152,12 +153,15 @@ def _text(value: object) -> str | None:
     return None
 
 
-def _is_number(value: object) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and abs(value) < 1e15
+def _number(value: object) -> float | None:
+    if isinstance(value, int | float) and not isinstance(value, bool) and abs(value) < _NUMBER_LIMIT:
+        return float(value)
+    return None
 
 
 def _integer(value: object) -> int | None:
-    return int(value) if _is_number(value) and float(value).is_integer() else None  # type: ignore[arg-type]
+    number = _number(value)
+    return int(number) if number is not None and number.is_integer() else None
 
 
 def _flash_free(statvfs: Mapping[str, Any]) -> int | None:
@@ -227,13 +231,8 @@ def node_info(
     """The device description: name, model (`uname.machine`), version (`uname.release`), MAC, URL."""
     extra = {"base_topic": base}
     if info is not None:
-        for label, value in (
-            ("mqtt_client_id", info.client_id),
-            ("sysname", info.sysname),
-            ("firmware", info.version),
-        ):
-            if value is not None:
-                extra[label] = value
+        described = {"mqtt_client_id": info.client_id, "sysname": info.sysname, "firmware": info.version}
+        extra |= {label: value for label, value in described.items() if value is not None}
     return NodeInfo(
         node_id=node_id,
         name=name or (info.name if info else None) or base.strip("/") or base,

@@ -92,7 +92,7 @@ def base_depth(base: str) -> int:
 
 
 def discovery_filters(max_depth: int = DEFAULT_MAX_DEPTH) -> tuple[str, ...]:
-    """The subscriptions that find the system topics of every device with a base of 1 to `max_depth` levels."""
+    """The subscriptions finding the system topics of every device with a base of 1 to `max_depth` levels."""
     if not 1 <= max_depth <= MAX_DEPTH_LIMIT:
         raise ValueError(f"max_depth must be between 1 and {MAX_DEPTH_LIMIT}")
     return tuple("+/" * depth + name for depth in range(1, max_depth + 1) for name in DISCOVERY_NAMES)

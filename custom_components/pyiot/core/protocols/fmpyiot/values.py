@@ -20,6 +20,8 @@ MAX_STATE_LENGTH: Final = 255
 """Home Assistant's limit for a state."""
 MAX_ATTRIBUTES_BYTES: Final = 16 * 1024
 """Beyond this a document is not kept as attributes (the recorder would refuse it anyway)."""
+MAX_DOCUMENT_DEPTH: Final = 32
+"""Deeper documents are not kept as attributes (Home Assistant's JSON encoder stops at 255 levels)."""
 TEXT_ATTRIBUTE: Final = "text"
 """Attribute holding the text a numeric or binary topic sent instead of its value."""
 ITEMS_ATTRIBUTE: Final = "items"
@@ -211,10 +213,24 @@ def _document(value: object) -> Converted:
     if not isinstance(value, dict | list):
         return Converted(StateWithAttributes(state, {}))
     text = _json_text(value)
-    if len(text.encode()) > MAX_ATTRIBUTES_BYTES:
+    if len(text.encode()) > MAX_ATTRIBUTES_BYTES or _too_deep(value):
         return Converted(StateWithAttributes(state, {}), ValueProblem.DOCUMENT_TOO_LARGE)
     attributes = dict(value) if isinstance(value, dict) else {ITEMS_ATTRIBUTE: list(value)}
     return Converted(StateWithAttributes(state, attributes))
+
+
+def _too_deep(document: object) -> bool:
+    level: list[object] = [document]
+    for _ in range(MAX_DOCUMENT_DEPTH):
+        level = [
+            child
+            for item in level
+            if isinstance(item, dict | list)
+            for child in (item.values() if isinstance(item, dict) else item)
+        ]
+        if not level:
+            return False
+    return True
 
 
 def _json_text(value: object) -> str:

@@ -12,7 +12,7 @@ no method here.
 """
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Final
 
 import aiohttp
@@ -118,7 +118,7 @@ class FmPyIotWeb:
 
     async def async_status(self) -> dict[str, StatusEntry]:
         """Every topic with its current value (`/api/status`), keyed by declared name."""
-        status, body = await self._request("GET", "/api/status", timeout=self._status_timeout)
+        status, body = await self._request("GET", "/api/status", limit=self._status_timeout)
         self._expect(status, body, "/api/status")
         return self._parse(parse_status, body)
 
@@ -168,12 +168,13 @@ class FmPyIotWeb:
         *,
         auth: bool = True,
         json: Mapping[str, Any] | None = None,
-        timeout: float | None = None,
+        limit: float | None = None,
         read_body: bool = True,
     ) -> tuple[int, str]:
         url = self.base_url + path
+        seconds = limit or self._timeout
         try:
-            async with asyncio.timeout(timeout or self._timeout):
+            async with asyncio.timeout(seconds):
                 async with self._session.request(
                     method,
                     url,
@@ -185,7 +186,7 @@ class FmPyIotWeb:
                         return response.status, ""
                     body = await _read_limited(response)
         except TimeoutError as err:
-            raise WebTimeoutError(f"{url} did not answer within {timeout or self._timeout:g} s") from err
+            raise WebTimeoutError(f"{url} did not answer within {seconds:g} s") from err
         except (aiohttp.ClientConnectorError, aiohttp.ServerDisconnectedError, aiohttp.ClientOSError) as err:
             raise WebConnectError(f"cannot reach {url}: {err}") from err
         except aiohttp.ClientError as err:
@@ -200,9 +201,9 @@ class FmPyIotWeb:
                 f"{self.base_url}{path} answered {status}: {body.strip()[:80]}", f"http_{status}"
             )
 
-    def _parse[T](self, parser: Any, body: str) -> T:
+    def _parse[T](self, parser: Callable[[str], T], body: str) -> T:
         try:
-            return parser(body)  # type: ignore[no-any-return]
+            return parser(body)
         except WebPageError as err:
             raise WebResponseError(f"{self.base_url} sent an unreadable page: {err}", err.key) from err
 

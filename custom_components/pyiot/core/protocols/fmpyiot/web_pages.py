@@ -21,6 +21,7 @@ from .topics import RELATIVE_PREFIX, valid_topic_key, web_topic_id
 
 HELLO_PREFIX: Final = "FmPyIOT"
 MAX_TOPICS: Final = 1024
+MAX_HELLO_LENGTH: Final = 256
 ACTION_PREFIX: Final = "action_"
 _EMBEDDED_STATUS = re.compile(r"HTTP/1\.[01] (\d{3})(?: ([^\r\n]*))?")
 
@@ -40,7 +41,7 @@ def parse_hello(text: str) -> str:
     if body == HELLO_PREFIX:
         return ""
     prefix, separator, name = body.partition("/")
-    if prefix != HELLO_PREFIX or not separator or len(body) > 256 or not body.isprintable():
+    if prefix != HELLO_PREFIX or not separator or len(body) > MAX_HELLO_LENGTH or not body.isprintable():
         raise WebPageError("not_fmpyiot", f"answer {body[:40]!r}")
     return name
 
@@ -86,10 +87,11 @@ class WebTopics:
         by_id: dict[str, str] = {}
         for declared in (*self.readers, *known):
             by_id.setdefault(web_topic_id(declared), declared)
-        resolved, unresolved = {}, []
+        resolved: dict[str, str] = {}
+        unresolved: list[str] = []
         for html_id in self.action_ids:
-            if (declared := by_id.get(html_id)) is not None:
-                resolved[html_id] = declared
+            if html_id in by_id:
+                resolved[html_id] = by_id[html_id]
             elif html_id.startswith("T__") and re.fullmatch(r"\w+", html_id[3:], re.ASCII):
                 resolved[html_id] = RELATIVE_PREFIX + html_id[3:]
             else:
@@ -112,9 +114,13 @@ class _TopicsParser(HTMLParser):
         self.markup += 1
         if tag == "span" and "topic" in (values.get("class") or "").split():
             self._in_topic, self._text = True, []
-        elif tag == "input" and (name := values.get("name") or "").startswith(ACTION_PREFIX):
-            if len(self.action_ids) < MAX_TOPICS and name[len(ACTION_PREFIX) :] not in self.action_ids:
-                self.action_ids.append(name[len(ACTION_PREFIX) :])
+        elif (
+            tag == "input"
+            and (name := values.get("name") or "").startswith(ACTION_PREFIX)
+            and len(self.action_ids) < MAX_TOPICS
+            and name[len(ACTION_PREFIX) :] not in self.action_ids
+        ):
+            self.action_ids.append(name[len(ACTION_PREFIX) :])
 
     @override
     def handle_endtag(self, tag: str) -> None:
