@@ -369,7 +369,7 @@ class SimulatedDevice:
 
     # --- the web server's view --------------------------------------------------------------------
 
-    def status(self) -> dict[str, Any]:
+    def web_status(self) -> dict[str, Any]:
         """`/api/status`: every read function, keyed by declared topic."""
         out = {}
         for topic in self.all_topics():

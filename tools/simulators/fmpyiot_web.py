@@ -175,7 +175,7 @@ class NanowebServer:
     async def _status(self, request: Request) -> None:
         if self.status_error:
             raise _HttpError(500, "Internal error")
-        status = self.device.status()
+        status = self.device.web_status()
         await self._ok(request, "application/json")
         await request.write(json.dumps(status))
 

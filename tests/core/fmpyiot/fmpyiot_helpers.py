@@ -196,3 +196,14 @@ def topic_matches(pattern: str, topic: str) -> bool:
         if index >= len(levels) or (level not in {"+", levels[index]}):
             return False
     return len(filter_levels) == len(levels)
+
+
+async def identified(listener: FmPyIotListener, runner: DeviceRunner) -> str:
+    """Make the device speak and wait until the gateway reported it with its parameters; its node id."""
+    device = runner.device
+    node_id = device.mac or device.client_id
+    await runner.feed()
+    await listener.wait_for(lambda: node_id in listener.nodes())
+    if device.sysinfo_period:
+        await listener.wait_for(lambda: listener.last(node_id, "params#label") is not None)
+    return node_id

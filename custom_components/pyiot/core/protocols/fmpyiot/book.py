@@ -195,11 +195,12 @@ class DeviceBook:
 
     # --- identity timer --------------------------------------------------------------------------
 
-    def _arm_identity_timer(self, device: Device, delay: float) -> None:
+    def _arm_identity_timer(self, device: Device, delay: float, waited: float = 0.0) -> None:
         device.cancel_identity_timer()
-        device.identity_timer = self._clock.call_later(delay, partial(self._identity_expired, device, delay))
+        expired = partial(self._identity_expired, device, waited + delay)
+        device.identity_timer = self._clock.call_later(delay, expired)
 
-    def _identity_expired(self, device: Device, waited: float) -> None:
+    def _identity_expired(self, device: Device, waited: float) -> None:  # `waited` since discovered
         """Ask a silent device for SYSINFO once more; after `identity_timeout`, use its base topic."""
         device.identity_timer = None
         if (
@@ -211,7 +212,7 @@ class DeviceBook:
         try:
             if waited < self._identity_timeout:
                 self._ask_sysinfo(device)
-                self._arm_identity_timer(device, self._identity_timeout - waited)
+                self._arm_identity_timer(device, self._identity_timeout - waited, waited)
             elif device.showed_life:
                 self.identify(device, base, Identity.BASE)
             else:  # only a BYE was heard: nothing to show

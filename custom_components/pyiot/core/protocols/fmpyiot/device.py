@@ -281,6 +281,16 @@ class Device:
             return None
         return key_topic(self.base, entry.key) + REVERSE_SUFFIX
 
+    def exact_subscriptions(self) -> set[str]:
+        """Topics subscribed one by one: readable exact topics, and the replies of exact actions."""
+        topics = set()
+        for topic, entry in self.exact.items():
+            if entry.readable:
+                topics.add(topic)
+            if entry.action is not None:
+                topics.add(topic + REVERSE_SUFFIX)
+        return topics
+
     def cancel_waiters(self, reason: str) -> None:
         """Fail every write waiting for this device."""
         for waiter in self.param_waiters:

@@ -391,6 +391,8 @@ class FmPyIotGateway:
             )
         device = self._book.settle(device, info)
         device.refresh_sent_at = None
+        if device.exact_subscriptions() - device.subscribed_exact:
+            self._spawn(self._subscribe_device(device))  # topics its settings declare
         self._heard(device)
         values = diagnostic_values(info)
         self._reporter.add_points(
@@ -641,11 +643,9 @@ class FmPyIotGateway:
         if device.subscribed_base != base:
             device.subscribed_base = base
             wanted.append((base + "+", partial(self._on_device_message, device, base)))
-        for topic, entry in list(device.exact.items()):
-            for exact in [topic] * entry.readable + [topic + REVERSE_SUFFIX] * (entry.action is not None):
-                if exact not in device.subscribed_exact:
-                    device.subscribed_exact.add(exact)
-                    wanted.append((exact, partial(self._on_exact_message, device, base)))
+        for exact in sorted(device.exact_subscriptions() - device.subscribed_exact):
+            device.subscribed_exact.add(exact)
+            wanted.append((exact, partial(self._on_exact_message, device, base)))
         for topic, callback in wanted:
             try:
                 unsubscribe = await self._link.async_subscribe(topic, callback, SUBSCRIBE_QOS)
