@@ -86,8 +86,8 @@ class DeviceRunner:
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
-        if self.client is not None and self.client.connected:
-            await self.client.disconnect()
+        if self.client is not None:
+            await (self.client.disconnect() if self.client.connected else self.client.die())
         if self.web is not None:
             await self.web.stop()
 
@@ -193,6 +193,8 @@ class DeviceRunner:
                 self.connected.clear()
                 if periodic is not None:
                     periodic.cancel()
+                if client.lost.is_set():
+                    await client.die()  # the connection is gone already: release its tasks
             if not self._stopping:
                 await asyncio.sleep(self.reconnect_delay)
 

@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, Final
 
 from ...nodes.model import WriteError
-from .clock import Clock
+from .clock import Clock, Timer
 from .device import Device, ParamWaiter, TopicEntry, action_key
 from .params import ParamWriteError, coerce_write, param_name, set_params_payload
 from .payloads import MAX_PAYLOAD_BYTES, encode
@@ -60,10 +60,11 @@ class Writer:
             raise WriteError(f"Parameter {param_name(flat_key)} {err}") from err
         waiter = ParamWaiter(flat_key, kind, coerced, asyncio.get_running_loop().create_future())
         device.param_waiters.append(waiter)
+        deadline = self._deadline(waiter.future)
         try:
             await self._send(base + SET_PARAMS, set_params_payload(flat_key, coerced))
             await self._send(base + PARAMS_REQUEST, "")
-            await self.wait(waiter.future)
+            await waiter.future
         except TimeoutError as err:
             if waiter.seen:
                 raise WriteError(
@@ -77,6 +78,7 @@ class Writer:
         except ConnectionError as err:
             raise WriteError(str(err)) from err
         finally:
+            deadline.cancel()
             if waiter in device.param_waiters:
                 device.param_waiters.remove(waiter)
 
@@ -89,10 +91,11 @@ class Writer:
         payload, state = self._command(entry, topic_key, value, settings)
         entry.expect_echo(payload, self._clock.time())
         reply = self._expect_reply(device, entry) if state is not None else None
+        deadline = self._deadline(reply) if reply is not None else None
         try:
             await self._send(key_topic(base, topic_key), payload)
             if reply is not None:
-                answer = await self.wait(reply)
+                answer = await reply
                 if switch_state(answer, settings) != state:
                     raise WriteError(
                         f"FmPyIOT device {device.label} answered {as_text(answer)!r} on {topic_key}"
@@ -104,6 +107,8 @@ class Writer:
         except ConnectionError as err:
             raise WriteError(str(err)) from err
         finally:
+            if deadline is not None:
+                deadline.cancel()
             if reply is not None and reply in (waiting := device.reply_waiters.get(entry.key, [])):
                 waiting.remove(reply)
         if entry.action in {ActionKind.TEXT, ActionKind.NUMBER}:
@@ -139,18 +144,14 @@ class Writer:
         device.reply_waiters.setdefault(entry.key, []).append(future)
         return future
 
-    async def wait[T](self, future: asyncio.Future[T]) -> T:
-        """Wait for `future` at most `timeout` on the clock; TimeoutError after."""
+    def _deadline(self, future: asyncio.Future[Any]) -> Timer:
+        """Fail `future` with TimeoutError after `timeout` on the clock, counted from now."""
 
         def expire() -> None:
             if not future.done():
                 future.set_exception(TimeoutError())
 
-        timer = self._clock.call_later(self.timeout, expire)
-        try:
-            return await future
-        finally:
-            timer.cancel()
+        return self._clock.call_later(self.timeout, expire)
 
     async def _send(self, topic: str, payload: str) -> None:
         try:
