@@ -30,6 +30,7 @@ class ReconnectingLink:
         self._client: aiomqtt.Client | None = None
         self._subscriptions: list[tuple[str, aiomqtt.Wildcard, MessageCallback, int]] = []
         self._runner: asyncio.Task[None] | None = None
+        self._wake = asyncio.Event()
 
     async def __aenter__(self) -> Self:
         self._runner = asyncio.create_task(self._run())
@@ -89,4 +90,10 @@ class ReconnectingLink:
             finally:
                 self.connected.clear()
                 self._client = None
-            await asyncio.sleep(self.retry)
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.retry)
+
+    def reconnect_now(self) -> None:
+        """Try again now instead of after `retry` seconds."""
+        self._wake.set()

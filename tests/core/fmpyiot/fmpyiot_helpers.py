@@ -6,7 +6,9 @@ import contextlib
 from dataclasses import dataclass, field
 import itertools
 from pathlib import Path
+import socket
 import subprocess
+import time
 from typing import Any, override
 
 from custom_components.pyiot.core.nodes.model import NodeInfo, PointSpec
@@ -124,7 +126,14 @@ class OwnBroker:
             )
         restarted = Mosquitto(self.broker.host, self.broker.port, process, Path(log))
         self.restarts.append(restarted)
-        return restarted
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection((self.broker.host, self.broker.port), timeout=0.2):
+                    return restarted
+            except OSError:
+                time.sleep(0.02)
+        raise RuntimeError("mosquitto did not start again")
 
     def stop(self) -> None:
         for broker in (self.broker, *self.restarts):
