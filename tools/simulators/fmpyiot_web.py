@@ -60,6 +60,7 @@ class NanowebServer:
     log_text: str = "INFO:root: 2026-03-08 06:20:20 : FmPyIOT start.\n"
     port: int = 0
     _server: asyncio.Server | None = None
+    _handlers: set[asyncio.Task[None]] = field(default_factory=set)
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> int:
         """Listen; the port (a free one for 0)."""
@@ -73,10 +74,15 @@ class NanowebServer:
             self._server.close()
             with contextlib.suppress(Exception):
                 self._server.close_clients()
+            for task in list(self._handlers):
+                task.cancel()
             await self._server.wait_closed()
             self._server = None
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        if (task := asyncio.current_task()) is not None:
+            self._handlers.add(task)
+            task.add_done_callback(self._handlers.discard)
         try:
             items = (await reader.readline()).decode("ascii", errors="replace").split()
             if len(items) != 3:  # noqa: PLR2004 - method, url, version

@@ -583,7 +583,8 @@ class FmPyIotGateway:
 
     def _add_web_actions(self, device: Device, topics: WebTopics) -> None:
         """Action points for the actions the web page lists (buttons unless the user said otherwise)."""
-        actions, device.web_unresolved = topics.actions(entry.key for entry in device.all_entries())
+        known = [*SYSTEM_DECLARED, *(entry.key for entry in device.all_entries())]
+        actions, device.web_unresolved = topics.actions(known)
         new_actions = []
         for declared in actions.values():
             if declared in SYSTEM_DECLARED or (entry := self._ensure_entry(device, declared)) is None:

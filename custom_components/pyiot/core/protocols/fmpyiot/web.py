@@ -92,7 +92,10 @@ class FmPyIotWeb:
             raise ValueError("a user name with ':' can never log in to an FmPyIOT device")
         self._session = session
         self.base_url = f"http://{host}:{port}"
-        self._auth = aiohttp.BasicAuth(username, password or "") if username is not None else None
+        # Spelt exactly so: the device reads header names case-sensitively.
+        self._headers = (
+            {"Authorization": aiohttp.encode_basic_auth(username, password or "")} if username is not None else {}
+        )
         self._timeout = timeout
         self._status_timeout = status_timeout
 
@@ -178,7 +181,7 @@ class FmPyIotWeb:
                 async with self._session.request(
                     method,
                     url,
-                    auth=self._auth if auth else None,
+                    headers=self._headers if auth else None,
                     json=json,
                     allow_redirects=False,
                 ) as response:
