@@ -41,7 +41,8 @@ class Problems:
     def report(self, source: str, reason: str, detail: str) -> None:
         """One occurrence of `reason` from `source`."""
         self._counts[reason] += 1
-        self._log.warn(source[:MAX_SOURCE_LENGTH], reason, detail)
+        label = source[:MAX_SOURCE_LENGTH]
+        self._log.warn(label if label.isprintable() else repr(label), reason, detail)
 
     def count(self, reason: str) -> None:
         """One occurrence of `reason`, logged elsewhere."""
