@@ -5,7 +5,15 @@ import logging
 import pytest
 
 from custom_components.pyiot.core.protocols.fmpyiot import DeviceSettings, GatewaySettings
-from tests.core.fmpyiot.fmpyiot_helpers import FmPyIotListener, RecordingLink, device_on, gateway_on, identified, unique_prefix, wait_until
+from tests.core.fmpyiot.fmpyiot_helpers import (
+    FmPyIotListener,
+    RecordingLink,
+    device_on,
+    gateway_on,
+    identified,
+    unique_prefix,
+    wait_until,
+)
 from tests.support.aiomqtt_link import AiomqttLink
 from tests.support.manual_clock import ManualClock
 from tests.support.mosquitto import Mosquitto
@@ -15,7 +23,11 @@ GATEWAY_LOGGER = "custom_components.pyiot.core.protocols.fmpyiot.gateway"
 
 
 async def test_bye_makes_a_device_unavailable_at_once(
-    broker: Mosquitto, link: AiomqttLink, listener: FmPyIotListener, clock: ManualClock, caplog: pytest.LogCaptureFixture
+    broker: Mosquitto,
+    link: AiomqttLink,
+    listener: FmPyIotListener,
+    clock: ManualClock,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.INFO, GATEWAY_LOGGER)
     device = make_device(0, prefix=unique_prefix("BYE"))
@@ -52,7 +64,9 @@ async def test_three_missed_feeds_make_a_device_unavailable(
         assert listener.lost(node_id) == 1
         await runner.publish_value("./temperature")  # any message: available again
         await listener.wait_for(lambda: listener.seen(node_id) >= 2)
-    assert not [topic for topic in recording.topics() if topic.endswith("WATCHDOG")], "never publishes on WATCHDOG"
+    assert not [topic for topic in recording.topics() if topic.endswith("WATCHDOG")], (
+        "never publishes on WATCHDOG"
+    )
 
 
 async def test_the_users_watchdog_period_applies_from_the_first_feed(
@@ -60,7 +74,10 @@ async def test_the_users_watchdog_period_applies_from_the_first_feed(
 ) -> None:
     device = make_device(0, prefix=unique_prefix("WDSET"))
     settings = GatewaySettings(devices={device.mac: DeviceSettings(watchdog_period=60.0)})
-    async with gateway_on(link, listener, clock=clock, settings=settings), device_on(broker, device) as runner:
+    async with (
+        gateway_on(link, listener, clock=clock, settings=settings),
+        device_on(broker, device) as runner,
+    ):
         node_id = await identified(listener, runner)
         clock.advance(179)
         assert listener.lost(node_id) == 0
@@ -72,11 +89,16 @@ async def test_a_sleeping_device_stays_available_for_n_sleep_periods(
     broker: Mosquitto, link: AiomqttLink, listener: FmPyIotListener, clock: ManualClock
 ) -> None:
     device = make_device(0, prefix=unique_prefix("SLEEP"), watchdog=None)
-    settings = GatewaySettings(devices={device.mac: DeviceSettings(sleeping=True, sleep_period=600, sleep_periods=2)})
+    settings = GatewaySettings(
+        devices={device.mac: DeviceSettings(sleeping=True, sleep_period=600, sleep_periods=2)}
+    )
     bye_topic = device.base + "BYE"
     byes = []
     await link.async_subscribe(bye_topic, lambda _topic, payload: byes.append(payload))
-    async with gateway_on(link, listener, clock=clock, settings=settings), device_on(broker, device, sleeping=True) as runner:
+    async with (
+        gateway_on(link, listener, clock=clock, settings=settings),
+        device_on(broker, device, sleeping=True) as runner,
+    ):
         await runner.sleep_cycle()  # SYSINFO, every auto-sent topic once, then a reset: BYE
         await listener.wait_for(lambda: device.mac in listener.nodes())
         await wait_until(lambda: len(byes) == 1)

@@ -9,7 +9,15 @@ from custom_components.pyiot.core.protocols.fmpyiot import FmPyIotGateway, Gatew
 from custom_components.pyiot.core.protocols.fmpyiot import book as book_module
 from custom_components.pyiot.core.protocols.fmpyiot.device import MAX_TOPICS_PER_DEVICE
 from custom_components.pyiot.core.protocols.fmpyiot.payloads import MAX_PAYLOAD_BYTES
-from tests.core.fmpyiot.fmpyiot_helpers import FakeLink, FmPyIotListener, device_on, gateway_on, identified, unique_prefix, wait_until
+from tests.core.fmpyiot.fmpyiot_helpers import (
+    FakeLink,
+    FmPyIotListener,
+    device_on,
+    gateway_on,
+    identified,
+    unique_prefix,
+    wait_until,
+)
 from tests.support.aiomqtt_link import AiomqttLink
 from tests.support.manual_clock import ManualClock
 from tests.support.mosquitto import Mosquitto
@@ -45,7 +53,11 @@ async def known_device(gateway: FmPyIotGateway, listener: FmPyIotListener) -> No
 
 @pytest.mark.allow_pyiot_warnings
 async def test_oversized_and_non_utf8_payloads_are_dropped_once_logged(
-    broker: Mosquitto, link: AiomqttLink, listener: FmPyIotListener, clock: ManualClock, caplog: pytest.LogCaptureFixture
+    broker: Mosquitto,
+    link: AiomqttLink,
+    listener: FmPyIotListener,
+    clock: ManualClock,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     device = make_device(0, prefix=unique_prefix("BAD"))
     async with gateway_on(link, listener, clock=clock) as gateway, device_on(broker, device) as runner:
@@ -73,7 +85,9 @@ async def test_oversized_and_non_utf8_payloads_are_dropped_once_logged(
 async def test_sysinfo_fields_of_the_wrong_type_do_not_stop_the_rest(
     fake_gateway: FmPyIotGateway, listener: FmPyIotListener, caplog: pytest.LogCaptureFixture
 ) -> None:
-    link_of(fake_gateway).deliver(BASE + "SYSINFO", json.dumps({"mac": MAC, "uname": 3, "ifconfig": {"ip": "x"}, "mem_free": "lots"}))
+    link_of(fake_gateway).deliver(
+        BASE + "SYSINFO", json.dumps({"mac": MAC, "uname": 3, "ifconfig": {"ip": "x"}, "mem_free": "lots"})
+    )
     await listener.wait_for(lambda: MAC in listener.nodes())
     assert listener.nodes()[MAC].model is None
     assert fake_gateway.diagnostics()["problems"] == {"bad_sysinfo": 1}
@@ -115,7 +129,9 @@ async def test_odd_topic_names_and_the_device_cap(
     assert len(fake_gateway.diagnostics()["devices"]) == 3
 
 
-async def test_requests_and_replies_of_unknown_topics_are_not_points(fake_gateway: FmPyIotGateway, listener: FmPyIotListener) -> None:
+async def test_requests_and_replies_of_unknown_topics_are_not_points(
+    fake_gateway: FmPyIotGateway, listener: FmPyIotListener
+) -> None:
     await known_device(fake_gateway, listener)
     link = link_of(fake_gateway)
     for name in ("temperature_", "SYSINFO_", "PARAMS_", "SET_PARAMS", "SET_PARAM", "WATCHDOG_", "LED_"):
@@ -148,7 +164,9 @@ async def test_a_failing_listener_does_not_break_the_gateway(
         assert failing.last(MAC, "./temperature") == 22.5
     finally:
         await gateway.async_stop()
-    assert any("listener bug" in str(record.exc_info) for record in caplog.records if record.levelno == logging.ERROR)
+    assert any(
+        "listener bug" in str(record.exc_info) for record in caplog.records if record.levelno == logging.ERROR
+    )
     caplog.clear()
 
 
@@ -182,12 +200,19 @@ async def test_a_broken_link_is_logged_once_and_writes_fail(
 
 
 @pytest.mark.allow_pyiot_warnings
-async def test_restore_skips_malformed_records(listener: FmPyIotListener, clock: ManualClock, caplog: pytest.LogCaptureFixture) -> None:
+async def test_restore_skips_malformed_records(
+    listener: FmPyIotListener, clock: ManualClock, caplog: pytest.LogCaptureFixture
+) -> None:
     gateway = FmPyIotGateway(FakeLink(), listener, clock=clock)
     stored = {
         "version": 1,
         "devices": [
-            {"node_id": MAC, "base": BASE, "topics": {"./temperature": {"shape": "number"}}, "params": {"label": "text"}},
+            {
+                "node_id": MAC,
+                "base": BASE,
+                "topics": {"./temperature": {"shape": "number"}},
+                "params": {"label": "text"},
+            },
             {"node_id": ""},
             {"base": "x/"},
             {"node_id": "a", "base": "a/+/"},
@@ -213,10 +238,14 @@ async def test_restore_skips_malformed_records(listener: FmPyIotListener, clock:
         await gateway.async_stop()
 
 
-async def test_manual_bases_are_subscribed_and_asked_at_start(listener: FmPyIotListener, clock: ManualClock) -> None:
+async def test_manual_bases_are_subscribed_and_asked_at_start(
+    listener: FmPyIotListener, clock: ManualClock
+) -> None:
     link = FakeLink()
     deep = "a/b/c/d/e/f/"
-    gateway = FmPyIotGateway(link, listener, clock=clock, request_spacing=0, settings=GatewaySettings(manual_bases=(deep,)))
+    gateway = FmPyIotGateway(
+        link, listener, clock=clock, request_spacing=0, settings=GatewaySettings(manual_bases=(deep,))
+    )
     await gateway.async_start()
     try:
         assert deep + "+" in [topic for topic, _ in link.subscriptions]

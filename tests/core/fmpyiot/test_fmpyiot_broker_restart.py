@@ -11,7 +11,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.core.fmpyiot.fmpyiot_helpers import FmPyIotListener, OwnBroker, device_on, gateway_on, identified, unique_prefix, wait_until
+from tests.core.fmpyiot.fmpyiot_helpers import (
+    FmPyIotListener,
+    OwnBroker,
+    device_on,
+    gateway_on,
+    identified,
+    unique_prefix,
+    wait_until,
+)
 from tests.support.manual_clock import ManualClock
 from tests.support.mosquitto import start_mosquitto
 from tests.support.reconnecting_link import ReconnectingLink

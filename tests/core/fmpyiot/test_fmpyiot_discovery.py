@@ -5,7 +5,14 @@ import asyncio
 import pytest
 
 from custom_components.pyiot.core.protocols.fmpyiot import GatewaySettings
-from tests.core.fmpyiot.fmpyiot_helpers import FmPyIotListener, RecordingLink, device_on, gateway_on, unique_prefix, wait_until
+from tests.core.fmpyiot.fmpyiot_helpers import (
+    FmPyIotListener,
+    RecordingLink,
+    device_on,
+    gateway_on,
+    unique_prefix,
+    wait_until,
+)
 from tests.support.aiomqtt_link import AiomqttLink
 from tests.support.manual_clock import ManualClock
 from tests.support.mosquitto import Mosquitto
@@ -70,7 +77,9 @@ async def test_deeper_bases_need_a_higher_limit_or_a_manual_base(
         await runner.feed()
         await asyncio.wait_for(fed.wait(), 10)
         assert gateway.diagnostics()["devices"] == []
-    async with gateway_on(link, listener, clock=clock, settings=GatewaySettings(manual_bases=(base,))) as gateway:
+    async with gateway_on(
+        link, listener, clock=clock, settings=GatewaySettings(manual_bases=(base,))
+    ) as gateway:
         async with device_on(broker, device):
             await gateway.async_refresh_all()
             await listener.wait_for(lambda: device.mac in listener.nodes())
@@ -124,7 +133,9 @@ async def test_a_device_without_sysinfo_is_known_by_its_base_topic(
     assert (node.name, node.mac, node.model) == (device.base.strip("/"), None, None)
 
 
-async def test_a_base_that_only_said_bye_is_forgotten(link: AiomqttLink, listener: FmPyIotListener, clock: ManualClock) -> None:
+async def test_a_base_that_only_said_bye_is_forgotten(
+    link: AiomqttLink, listener: FmPyIotListener, clock: ManualClock
+) -> None:
     base = unique_prefix("GONE").replace("/", "_") + "/"
     async with gateway_on(link, listener, clock=clock) as gateway:
         bye = await observed(link, base + "BYE")
@@ -157,7 +168,9 @@ async def test_a_device_that_changes_its_base_topic_stays_the_same_node(
         assert len(gateway.diagnostics()["devices"]) == 1
     assert set(listener.nodes()) == {device.mac}
     assert listener.nodes()[device.mac].extra["base_topic"] == old_base + "MOVED/"
-    assert [points for node, points in listener.of("points_seen") if "./temperature" in points] == [["./temperature"]]
+    assert [points for node, points in listener.of("points_seen") if "./temperature" in points] == [
+        ["./temperature"]
+    ]
 
 
 async def test_another_board_at_a_known_base_is_another_node(
@@ -184,13 +197,20 @@ async def test_nested_bases_are_separate_devices(
     outer = make_device(1, prefix=unique_prefix("NEST"))
     inner = make_device(2)
     inner.base = outer.base + "RESERVOIR/"
-    async with gateway_on(link, listener, clock=clock), device_on(broker, outer) as serre, device_on(broker, inner) as reservoir:
+    async with (
+        gateway_on(link, listener, clock=clock),
+        device_on(broker, outer) as serre,
+        device_on(broker, inner) as reservoir,
+    ):
         await serre.feed()
         await reservoir.feed()
         await listener.wait_for(lambda: {outer.mac, inner.mac} <= set(listener.nodes()))
         await reservoir.publish_value("./humidity")
         await serre.publish_value("./humidity")
         await listener.wait_for(
-            lambda: listener.last(inner.mac, "./humidity") is not None and listener.last(outer.mac, "./humidity") is not None
+            lambda: (
+                listener.last(inner.mac, "./humidity") is not None
+                and listener.last(outer.mac, "./humidity") is not None
+            )
         )
     assert not any(key.startswith("./RESERVOIR") for key in listener.points.get(outer.mac, {}))

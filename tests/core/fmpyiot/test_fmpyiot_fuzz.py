@@ -9,7 +9,12 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings, strategies as st
 import pytest
 
-from custom_components.pyiot.core.protocols.fmpyiot import FmPyIotGateway, GatewaySettings, SettingsError, StateWithAttributes
+from custom_components.pyiot.core.protocols.fmpyiot import (
+    FmPyIotGateway,
+    GatewaySettings,
+    SettingsError,
+    StateWithAttributes,
+)
 from custom_components.pyiot.core.protocols.fmpyiot.params import (
     MAX_PARAMS,
     ParamsError,
@@ -21,10 +26,28 @@ from custom_components.pyiot.core.protocols.fmpyiot.params import (
     param_type,
     same_value,
 )
-from custom_components.pyiot.core.protocols.fmpyiot.payloads import MAX_PAYLOAD_BYTES, PayloadError, decode, encode
-from custom_components.pyiot.core.protocols.fmpyiot.sysinfo import SysInfoError, diagnostic_values, parse_sysinfo
-from custom_components.pyiot.core.protocols.fmpyiot.topics import BaseTopicError, normalise_base, split_system_topic
-from custom_components.pyiot.core.protocols.fmpyiot.values import MAX_STATE_LENGTH, Shape, convert, guess_measurement
+from custom_components.pyiot.core.protocols.fmpyiot.payloads import (
+    MAX_PAYLOAD_BYTES,
+    PayloadError,
+    decode,
+    encode,
+)
+from custom_components.pyiot.core.protocols.fmpyiot.sysinfo import (
+    SysInfoError,
+    diagnostic_values,
+    parse_sysinfo,
+)
+from custom_components.pyiot.core.protocols.fmpyiot.topics import (
+    BaseTopicError,
+    normalise_base,
+    split_system_topic,
+)
+from custom_components.pyiot.core.protocols.fmpyiot.values import (
+    MAX_STATE_LENGTH,
+    Shape,
+    convert,
+    guess_measurement,
+)
 from custom_components.pyiot.core.protocols.fmpyiot.web_pages import (
     WebPageError,
     parse_embedded_status,
@@ -40,16 +63,51 @@ FUZZ = settings(max_examples=300, deadline=None, database=None, suppress_health_
 SCALAR = st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20)
 JSON = st.recursive(
     SCALAR,
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=5),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=5)
+    ),
     max_leaves=20,
 )
 SYSINFO_KEYS = st.sampled_from(
-    ["name", "mqtt_base_topic", "uname", "ifconfig", "wifi", "mac", "mem_free", "mem_alloc", "statvfs", "logging_level", "vsys", "mqtt_client_id"]
+    [
+        "name",
+        "mqtt_base_topic",
+        "uname",
+        "ifconfig",
+        "wifi",
+        "mac",
+        "mem_free",
+        "mem_alloc",
+        "statvfs",
+        "logging_level",
+        "vsys",
+        "mqtt_client_id",
+    ]
 )
 SYSINFO_LIKE = st.dictionaries(SYSINFO_KEYS, JSON | st.lists(st.text(max_size=8), max_size=12), max_size=12)
-TOPIC_LEVEL = st.sampled_from(["", "T-HOME", "SERRE", "x", "é", "WATCHDOG", "SYSINFO", "PARAMS", "BYE", "temperature", "temperature_", "LED", "SET_PARAMS"]) | st.text(max_size=6)
+TOPIC_LEVEL = st.sampled_from(
+    [
+        "",
+        "T-HOME",
+        "SERRE",
+        "x",
+        "é",
+        "WATCHDOG",
+        "SYSINFO",
+        "PARAMS",
+        "BYE",
+        "temperature",
+        "temperature_",
+        "LED",
+        "SET_PARAMS",
+    ]
+) | st.text(max_size=6)
 TOPIC = st.lists(TOPIC_LEVEL, min_size=1, max_size=6).map("/".join)
-PAYLOAD = st.binary(max_size=64) | JSON.map(lambda value: json.dumps(value).encode()) | st.sampled_from([b"FEED", b"ON", b"\xff", "Erreur capteur lidar".encode()])
+PAYLOAD = (
+    st.binary(max_size=64)
+    | JSON.map(lambda value: json.dumps(value).encode())
+    | st.sampled_from([b"FEED", b"ON", b"\xff", "Erreur capteur lidar".encode()])
+)
 
 
 def finite(value: object) -> bool:
@@ -157,7 +215,13 @@ def test_base_topics_normalise_or_are_refused(text: str) -> None:
 
 
 @FUZZ
-@given(data=st.dictionaries(st.sampled_from(["max_depth", "time_service", "web_probe", "manual_bases", "devices"]), JSON, max_size=5))
+@given(
+    data=st.dictionaries(
+        st.sampled_from(["max_depth", "time_service", "web_probe", "manual_bases", "devices"]),
+        JSON,
+        max_size=5,
+    )
+)
 def test_settings_read_or_raise_a_settings_error(data: dict[str, Any]) -> None:
     try:
         parsed = GatewaySettings.from_dict(data)
@@ -168,7 +232,10 @@ def test_settings_read_or_raise_a_settings_error(data: dict[str, Any]) -> None:
 
 
 @FUZZ
-@given(text=st.text(max_size=60) | st.sampled_from(["FmPyIOT", "FmPyIOT/", "FmPyIOT/name", "[1]", "{}", '{"./x": {"payload": 1}}']))
+@given(
+    text=st.text(max_size=60)
+    | st.sampled_from(["FmPyIOT", "FmPyIOT/", "FmPyIOT/name", "[1]", "{}", '{"./x": {"payload": 1}}'])
+)
 def test_web_pages_parse_or_raise_a_web_page_error(text: str) -> None:
     for parser in (parse_hello, parse_status, parse_topics):
         try:
@@ -180,7 +247,24 @@ def test_web_pages_parse_or_raise_a_web_page_error(text: str) -> None:
 
 
 @FUZZ
-@given(html=st.lists(st.sampled_from(['<span class="topic">', "./x", "</span>", '<input name="action_T__x">', "<div>", "&amp;", "<", ">", '"']), max_size=12).map("".join))
+@given(
+    html=st.lists(
+        st.sampled_from(
+            [
+                '<span class="topic">',
+                "./x",
+                "</span>",
+                '<input name="action_T__x">',
+                "<div>",
+                "&amp;",
+                "<",
+                ">",
+                '"',
+            ]
+        ),
+        max_size=12,
+    ).map("".join)
+)
 def test_topic_pages_of_any_shape(html: str) -> None:
     try:
         topics = parse_topics(html)
@@ -191,7 +275,23 @@ def test_topic_pages_of_any_shape(html: str) -> None:
 
 
 @FUZZ
-@given(stored=st.dictionaries(st.sampled_from(["version", "devices"]), JSON | st.lists(st.dictionaries(st.sampled_from(["node_id", "base", "topics", "params", "identity", "watchdog_period", "name"]), JSON, max_size=7), max_size=3), max_size=2))
+@given(
+    stored=st.dictionaries(
+        st.sampled_from(["version", "devices"]),
+        JSON
+        | st.lists(
+            st.dictionaries(
+                st.sampled_from(
+                    ["node_id", "base", "topics", "params", "identity", "watchdog_period", "name"]
+                ),
+                JSON,
+                max_size=7,
+            ),
+            max_size=3,
+        ),
+        max_size=2,
+    )
+)
 def test_restore_never_raises(stored: dict[str, Any]) -> None:
     gateway = FmPyIotGateway(FakeLink(), FmPyIotListener(), clock=ManualClock())
     gateway.restore(stored)
@@ -206,7 +306,9 @@ def test_the_gateway_survives_any_message(messages: list[tuple[str, bytes]], adv
         listener = FmPyIotListener()
         link = FakeLink()
         clock = ManualClock()
-        gateway = FmPyIotGateway(link, listener, clock=clock, request_spacing=0, now=lambda: datetime.now(UTC))
+        gateway = FmPyIotGateway(
+            link, listener, clock=clock, request_spacing=0, now=lambda: datetime.now(UTC)
+        )
         await gateway.async_start()
         try:
             for topic, payload in messages:

@@ -5,8 +5,21 @@ import logging
 import pytest
 
 from custom_components.pyiot.core.nodes.model import EntityCategory, PointKind
-from custom_components.pyiot.core.protocols.fmpyiot import DeviceSettings, GatewaySettings, StateWithAttributes, TopicSettings
-from tests.core.fmpyiot.fmpyiot_helpers import FmPyIotListener, RecordingLink, device_on, gateway_on, identified, unique_prefix, wait_until
+from custom_components.pyiot.core.protocols.fmpyiot import (
+    DeviceSettings,
+    GatewaySettings,
+    StateWithAttributes,
+    TopicSettings,
+)
+from tests.core.fmpyiot.fmpyiot_helpers import (
+    FmPyIotListener,
+    RecordingLink,
+    device_on,
+    gateway_on,
+    identified,
+    unique_prefix,
+    wait_until,
+)
 from tests.support.aiomqtt_link import AiomqttLink
 from tests.support.manual_clock import ManualClock
 from tests.support.mosquitto import Mosquitto
@@ -17,7 +30,11 @@ READABLE = ("./temperature", "./humidity", "./distance", "./door", "./status", "
 
 @pytest.mark.allow_pyiot_warnings
 async def test_every_kind_of_topic_becomes_a_point(
-    broker: Mosquitto, link: AiomqttLink, listener: FmPyIotListener, clock: ManualClock, caplog: pytest.LogCaptureFixture
+    broker: Mosquitto,
+    link: AiomqttLink,
+    listener: FmPyIotListener,
+    clock: ManualClock,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     device = make_device(0, prefix=unique_prefix("KIND"))
     async with gateway_on(link, listener, clock=clock), device_on(broker, device) as runner:
@@ -32,7 +49,12 @@ async def test_every_kind_of_topic_becomes_a_point(
         await listener.wait_for(lambda: len(listener.values(node_id, "./distance")) == 4)
     points = listener.points[node_id]
     temperature = points["./temperature"]
-    assert (temperature.kind, temperature.device_class, temperature.unit, temperature.state_class) == (PointKind.SENSOR, "temperature", "°C", "measurement")
+    assert (temperature.kind, temperature.device_class, temperature.unit, temperature.state_class) == (
+        PointKind.SENSOR,
+        "temperature",
+        "°C",
+        "measurement",
+    )
     assert (points["./humidity"].device_class, points["./humidity"].unit) == ("humidity", "%")
     assert (points["./distance"].kind, points["./distance"].device_class) == (PointKind.SENSOR, "distance")
     assert points["./door"].kind is PointKind.BINARY_SENSOR
@@ -41,30 +63,56 @@ async def test_every_kind_of_topic_becomes_a_point(
     assert listener.last(node_id, "./temperature") == round(device.temperature, 2)
     assert listener.last(node_id, "./door") is False
     assert listener.last(node_id, "./status") == "OK"
-    assert listener.last(node_id, "./meteo") == StateWithAttributes('{"wind":3.2,"direction":"N"}', {"wind": 3.2, "direction": "N"})
-    assert listener.last(node_id, "./temperatures") == StateWithAttributes("[21.5,19.25]", {"items": [21.5, 19.25]})
-    assert listener.values(node_id, "./distance") == [120.0, StateWithAttributes(None, {"text": LIDAR_ERROR}), StateWithAttributes(None, {"text": LIDAR_ERROR}), 120.0]
+    assert listener.last(node_id, "./meteo") == StateWithAttributes(
+        '{"wind":3.2,"direction":"N"}', {"wind": 3.2, "direction": "N"}
+    )
+    assert listener.last(node_id, "./temperatures") == StateWithAttributes(
+        "[21.5,19.25]", {"items": [21.5, 19.25]}
+    )
+    assert listener.values(node_id, "./distance") == [
+        120.0,
+        StateWithAttributes(None, {"text": LIDAR_ERROR}),
+        StateWithAttributes(None, {"text": LIDAR_ERROR}),
+        120.0,
+    ]
     assert sum("./distance" in keys for _, keys in listener.of("points_seen")) == 1, "the kind never flips"
     warnings = [record for record in caplog.records if record.levelno == logging.WARNING]
     assert len(warnings) == 1, "logged once"
     assert "text_on_numeric" in warnings[0].getMessage()
 
 
-async def test_system_and_parameter_points(broker: Mosquitto, link: AiomqttLink, listener: FmPyIotListener, clock: ManualClock) -> None:
+async def test_system_and_parameter_points(
+    broker: Mosquitto, link: AiomqttLink, listener: FmPyIotListener, clock: ManualClock
+) -> None:
     device = make_device(0, prefix=unique_prefix("SYS"))
     async with gateway_on(link, listener, clock=clock), device_on(broker, device) as runner:
         node_id = await identified(listener, runner)
     points = listener.points[node_id]
     assert {key for key in points if key.startswith("sysinfo#")} == {
-        "sysinfo#rssi", "sysinfo#mem_free", "sysinfo#mem_alloc", "sysinfo#flash_free", "sysinfo#vsys",
-        "sysinfo#ip", "sysinfo#ssid", "sysinfo#logging_level",
+        "sysinfo#rssi",
+        "sysinfo#mem_free",
+        "sysinfo#mem_alloc",
+        "sysinfo#flash_free",
+        "sysinfo#vsys",
+        "sysinfo#ip",
+        "sysinfo#ssid",
+        "sysinfo#logging_level",
     }
-    assert all(points[key].entity_category is EntityCategory.DIAGNOSTIC for key in points if key.startswith("sysinfo#"))
+    assert all(
+        points[key].entity_category is EntityCategory.DIAGNOSTIC
+        for key in points
+        if key.startswith("sysinfo#")
+    )
     assert listener.last(node_id, "sysinfo#rssi") == -61
     assert listener.last(node_id, "sysinfo#logging_level") == "debug"
     assert {key for key in points if key.startswith("params#")} == {
-        "params#push_duration", "params#enabled", "params#label", "params#Relais Eclairage__@@__duration",
-        "params#send_period ./temperature", "params#send_period ./humidity", "params#send_period ./distance",
+        "params#push_duration",
+        "params#enabled",
+        "params#label",
+        "params#Relais Eclairage__@@__duration",
+        "params#send_period ./temperature",
+        "params#send_period ./humidity",
+        "params#send_period ./distance",
     }
     assert points["params#send_period ./temperature"].unit == "s"
     assert points["params#enabled"].kind is PointKind.SWITCH
@@ -76,9 +124,16 @@ async def test_reverse_topics_give_fresh_reads_and_never_become_points(
     broker: Mosquitto, link: AiomqttLink, listener: FmPyIotListener, clock: ManualClock
 ) -> None:
     device = make_device(1, prefix=unique_prefix("REV"))
-    settings = GatewaySettings(devices={device.mac: DeviceSettings(topics={"./voltage": TopicSettings(reverse_topic="./get_voltage")})})
+    settings = GatewaySettings(
+        devices={
+            device.mac: DeviceSettings(topics={"./voltage": TopicSettings(reverse_topic="./get_voltage")})
+        }
+    )
     recording = RecordingLink(link)
-    async with gateway_on(recording, listener, clock=clock, settings=settings) as gateway, device_on(broker, device) as runner:
+    async with (
+        gateway_on(recording, listener, clock=clock, settings=settings) as gateway,
+        device_on(broker, device) as runner,
+    ):
         node_id = await identified(listener, runner)
         await runner.publish_value("./temperature")
         await runner.publish_value("./voltage")
@@ -93,14 +148,21 @@ async def test_reverse_topics_give_fresh_reads_and_never_become_points(
         await gateway.async_refresh_point(node_id, "./unknown")
         await wait_until(lambda: device.received.count((device.base + "PARAMS_", "")) >= 2)
         await gateway.async_refresh(node_id)
-        await wait_until(lambda: (device.base + "voltage_", "") not in device.received and device.received.count((device.base + "get_voltage", "")) == 2)
+        await wait_until(
+            lambda: (
+                (device.base + "voltage_", "") not in device.received
+                and device.received.count((device.base + "get_voltage", "")) == 2
+            )
+        )
         device.temperature = 26.0
         await runner.publish_value("./temperature")
         await listener.wait_for(lambda: listener.last(node_id, "./temperature") == 26.0)
     keys = set(listener.points[node_id])
     assert not {key for key in keys if key.endswith("_") or key == "./get_voltage"}
     assert all(not retain for _, _, _, retain in recording.published)
-    assert not [topic for topic in recording.topics() if topic.endswith("WATCHDOG")], "never publishes on WATCHDOG"
+    assert not [topic for topic in recording.topics() if topic.endswith("WATCHDOG")], (
+        "never publishes on WATCHDOG"
+    )
 
 
 async def test_user_settings_set_device_class_unit_and_declared_topics(
@@ -116,7 +178,10 @@ async def test_user_settings_set_device_class_unit_and_declared_topics(
         }
     )
     settings = GatewaySettings(devices={device.mac: device_settings})
-    async with gateway_on(link, listener, clock=clock, settings=settings) as gateway, device_on(broker, device) as runner:
+    async with (
+        gateway_on(link, listener, clock=clock, settings=settings) as gateway,
+        device_on(broker, device) as runner,
+    ):
         node_id = await identified(listener, runner)
         await runner.publish_value("./temperature")
         await runner.publish_value("./door")
@@ -151,7 +216,9 @@ async def test_a_restored_gateway_announces_its_devices_when_they_answer(
         device.temperature = 27.5
         from custom_components.pyiot.core.protocols.fmpyiot import FmPyIotGateway
 
-        gateway = FmPyIotGateway(link, after_restart, settings=restored_gateway_settings, clock=clock, request_spacing=0)
+        gateway = FmPyIotGateway(
+            link, after_restart, settings=restored_gateway_settings, clock=clock, request_spacing=0
+        )
         gateway.restore(stored)
         assert after_restart.calls == []
         await gateway.async_start()

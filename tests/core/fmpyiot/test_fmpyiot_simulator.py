@@ -18,7 +18,12 @@ from tools.simulators.fmpyiot_node import DeviceRunner, run_devices
 def test_upstreams_parameter_semantics() -> None:
     device = make_device(0)
     base = device.base
-    assert device.handle(base + "SET_PARAMS", b'{"send_period ./temperature": 60, "Relais Eclairage__@@__duration": 750}') == []
+    assert (
+        device.handle(
+            base + "SET_PARAMS", b'{"send_period ./temperature": 60, "Relais Eclairage__@@__duration": 750}'
+        )
+        == []
+    )
     assert device.params["send_period ./temperature"] == 60
     assert device.params["Relais Eclairage"] == {"duration": 750}
     assert (60.0, "./temperature") in device.periodic()
@@ -80,7 +85,11 @@ async def test_periodic_sends_and_reconnection(broker: Mosquitto) -> None:
         await link.async_subscribe("/FmPyIOT/datetime_", lambda topic, _payload: seen.append(topic), 0)
         await runner.start()
         try:
-            await wait_until(lambda: {device.base + "WATCHDOG", device.base + "temperature", "/FmPyIOT/datetime_"} <= set(seen))
+            await wait_until(
+                lambda: (
+                    {device.base + "WATCHDOG", device.base + "temperature", "/FmPyIOT/datetime_"} <= set(seen)
+                )
+            )
             assert device.fed > 0, "the device is fed by its own FEED coming back"
         finally:
             await runner.stop()
@@ -92,9 +101,25 @@ async def test_the_command_line_runs_many_devices(broker: Mosquitto, link: Aiomq
     gateway = FmPyIotGateway(link, listener, request_spacing=0)
     await gateway.async_start()
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "tools.simulators.fmpyiot_node", "--port", str(broker.port), "--devices", "3",
-        "--web-port", str(free_port()), "--sleeping", "1", "--old-sysinfo", "1", "--prefix", prefix, "--speed", "50",
-        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
+        sys.executable,
+        "-m",
+        "tools.simulators.fmpyiot_node",
+        "--port",
+        str(broker.port),
+        "--devices",
+        "3",
+        "--web-port",
+        str(free_port()),
+        "--sleeping",
+        "1",
+        "--old-sysinfo",
+        "1",
+        "--prefix",
+        prefix,
+        "--speed",
+        "50",
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
     )
     try:
         await wait_until(lambda: len(gateway.node_ids) == 3, limit=30)
@@ -109,7 +134,9 @@ async def test_the_command_line_runs_many_devices(broker: Mosquitto, link: Aiomq
 async def test_run_devices_until_stopped(broker: Mosquitto) -> None:
     stop, ready = asyncio.Event(), asyncio.Event()
     devices = [make_device(index, prefix=unique_prefix("RUN")) for index in range(2)]
-    task = asyncio.create_task(run_devices(broker.host, broker.port, devices, stop=stop, ready=ready, sleeping=1, speed=100))
+    task = asyncio.create_task(
+        run_devices(broker.host, broker.port, devices, stop=stop, ready=ready, sleeping=1, speed=100)
+    )
     await asyncio.wait_for(ready.wait(), 20)
     stop.set()
     runners = await asyncio.wait_for(task, 20)

@@ -19,7 +19,14 @@ from custom_components.pyiot.core.protocols.fmpyiot import (
     WebSettings,
     WebTimeoutError,
 )
-from tests.core.fmpyiot.fmpyiot_helpers import FmPyIotListener, device_on, gateway_on, identified, unique_prefix, wait_until
+from tests.core.fmpyiot.fmpyiot_helpers import (
+    FmPyIotListener,
+    device_on,
+    gateway_on,
+    identified,
+    unique_prefix,
+    wait_until,
+)
 from tests.support.aiomqtt_link import AiomqttLink
 from tests.support.manual_clock import ManualClock
 from tests.support.mosquitto import Mosquitto, free_port
@@ -43,8 +50,21 @@ async def server(socket_enabled: None) -> AsyncIterator[NanowebServer]:
     await server.stop()
 
 
-def client(session: aiohttp.ClientSession, server: NanowebServer, *, password: str | None = "secret", **options: float) -> FmPyIotWeb:
-    return FmPyIotWeb(session, "127.0.0.1", server.port, username="admin" if password else None, password=password, **options)
+def client(
+    session: aiohttp.ClientSession,
+    server: NanowebServer,
+    *,
+    password: str | None = "secret",
+    **options: float,
+) -> FmPyIotWeb:
+    return FmPyIotWeb(
+        session,
+        "127.0.0.1",
+        server.port,
+        username="admin" if password else None,
+        password=password,
+        **options,
+    )
 
 
 async def raw_request(port: int, request: bytes) -> bytes:
@@ -56,7 +76,9 @@ async def raw_request(port: int, request: bytes) -> bytes:
     return answer
 
 
-async def test_the_fingerprint_needs_no_credentials(session: aiohttp.ClientSession, server: NanowebServer) -> None:
+async def test_the_fingerprint_needs_no_credentials(
+    session: aiohttp.ClientSession, server: NanowebServer
+) -> None:
     assert await client(session, server, password=None).async_hello() == "FmPyIot SIM 0"
     server.device.name = ""
     assert await client(session, server, password=None).async_hello() == ""
@@ -65,9 +87,13 @@ async def test_the_fingerprint_needs_no_credentials(session: aiohttp.ClientSessi
 async def test_the_servers_http_is_as_minimal_as_upstreams(server: NanowebServer) -> None:
     answer = await raw_request(server.port, b"GET /api/hello HTTP/1.1\r\nHost: x\r\n\r\n")
     assert answer == b"HTTP/1.1 200 OK\r\n\r\nFmPyIOT/FmPyIot SIM 0"
-    lowercase = await raw_request(server.port, b"GET /api/topics HTTP/1.1\r\nauthorization: Basic YWRtaW46c2VjcmV0\r\n\r\n")
+    lowercase = await raw_request(
+        server.port, b"GET /api/topics HTTP/1.1\r\nauthorization: Basic YWRtaW46c2VjcmV0\r\n\r\n"
+    )
     assert lowercase.startswith(b"HTTP/1.1 401 Unauthorized\r\n"), "header names are read case-sensitively"
-    proper = await raw_request(server.port, b"GET /api/topics HTTP/1.1\r\nAuthorization: Basic YWRtaW46c2VjcmV0\r\n\r\n")
+    proper = await raw_request(
+        server.port, b"GET /api/topics HTTP/1.1\r\nAuthorization: Basic YWRtaW46c2VjcmV0\r\n\r\n"
+    )
     assert proper.startswith(b"HTTP/1.1 200 OK\r\n\r\n<div>")
     assert b"Content-Length" not in proper
     query = await raw_request(server.port, b"GET /api/hello?x=1 HTTP/1.1\r\n\r\n")
@@ -84,7 +110,9 @@ async def test_status_and_topics(session: aiohttp.ClientSession, server: Nanoweb
     topics = await web.async_topics()
     assert "./temperature" in topics.readers
     assert "/FmPyIOT/datetime_" in topics.readers
-    assert {"T__LED", "T__relay", "T__SET_PARAMS", "T_FmPyIOT_datetime", "T__WATCHDOG"} <= set(topics.action_ids)
+    assert {"T__LED", "T__relay", "T__SET_PARAMS", "T_FmPyIOT_datetime", "T__WATCHDOG"} <= set(
+        topics.action_ids
+    )
     actions, unresolved = topics.actions(["./WATCHDOG"])
     assert actions["T__LED"] == "./LED"
     assert actions["T__WATCHDOG"] == "./WATCHDOG"
@@ -92,7 +120,9 @@ async def test_status_and_topics(session: aiohttp.ClientSession, server: Nanoweb
     assert await web.async_validate() == "FmPyIot SIM 0"
 
 
-async def test_actions_report_the_status_inside_the_body(session: aiohttp.ClientSession, server: NanowebServer) -> None:
+async def test_actions_report_the_status_inside_the_body(
+    session: aiohttp.ClientSession, server: NanowebServer
+) -> None:
     web = client(session, server)
     await web.async_run_action("./LED", "")
     assert server.device.led
@@ -121,7 +151,9 @@ async def test_reboot_logging_level_and_log(session: aiohttp.ClientSession, serv
 
 
 @pytest.mark.parametrize(("password", "key"), [(None, "invalid_auth"), ("wrong", "invalid_auth")])
-async def test_refused_credentials_are_a_typed_error(session: aiohttp.ClientSession, server: NanowebServer, password: str | None, key: str) -> None:
+async def test_refused_credentials_are_a_typed_error(
+    session: aiohttp.ClientSession, server: NanowebServer, password: str | None, key: str
+) -> None:
     with pytest.raises(WebAuthError) as caught:
         await client(session, server, password=password).async_status()
     assert caught.value.key == key
@@ -187,10 +219,13 @@ async def test_a_server_that_is_not_fmpyiot(session: aiohttp.ClientSession, sock
         await runner.cleanup()
 
 
-
 def test_remote_code_execution_is_not_exposed() -> None:
     public = {name for name in dir(FmPyIotWeb) if not name.startswith("_")}
-    assert not {name for name in public if any(word in name for word in ("repl", "upload", "delete", "download", "exec", "cmd"))}
+    assert not {
+        name
+        for name in public
+        if any(word in name for word in ("repl", "upload", "delete", "download", "exec", "cmd"))
+    }
     assert FmPyIotWeb.credentials_problem("admin", "se:cret") == "colon_in_credentials"
     assert FmPyIotWeb.credentials_problem("admin", "secret") is None
     with pytest.raises(ValueError, match="':'"):
@@ -198,12 +233,22 @@ def test_remote_code_execution_is_not_exposed() -> None:
 
 
 async def test_the_gateway_reads_the_web_api_of_a_device(
-    broker: Mosquitto, link: AiomqttLink, listener: FmPyIotListener, clock: ManualClock, session: aiohttp.ClientSession
+    broker: Mosquitto,
+    link: AiomqttLink,
+    listener: FmPyIotListener,
+    clock: ManualClock,
+    session: aiohttp.ClientSession,
 ) -> None:
     device = make_device(0, prefix=unique_prefix("GWWEB"))
     async with device_on(broker, device, web=True) as runner:
         assert runner.web is not None
-        settings = GatewaySettings(devices={device.mac: DeviceSettings(web=WebSettings(username="admin", password="secret", port=runner.web.port))})
+        settings = GatewaySettings(
+            devices={
+                device.mac: DeviceSettings(
+                    web=WebSettings(username="admin", password="secret", port=runner.web.port)
+                )
+            }
+        )
         async with gateway_on(link, listener, clock=clock, settings=settings, web_session=session) as gateway:
             node_id = await identified(listener, runner)
             await listener.wait_for(lambda: "action#./LED" in listener.points.get(node_id, {}))
@@ -212,8 +257,16 @@ async def test_the_gateway_reads_the_web_api_of_a_device(
             assert points["web#reboot"].kind is PointKind.BUTTON
             assert points["web#logging_level"].kind is PointKind.SELECT
             assert points["./temperature"].device_class == "temperature"
-            assert {points[f"action#./{name}"].kind for name in ("LED", "relay", "message", "speed")} == {PointKind.BUTTON}
-            assert not [key for key in points if key.startswith(("./SYSINFO", "./PARAMS", "./WATCHDOG", "action#./SET_PARAM", "action#/FmPyIOT"))]
+            assert {points[f"action#./{name}"].kind for name in ("LED", "relay", "message", "speed")} == {
+                PointKind.BUTTON
+            }
+            assert not [
+                key
+                for key in points
+                if key.startswith(
+                    ("./SYSINFO", "./PARAMS", "./WATCHDOG", "action#./SET_PARAM", "action#/FmPyIOT")
+                )
+            ]
             assert listener.nodes()[node_id].configuration_url == f"http://127.0.0.1:{runner.web.port}/"
             assert listener.last(node_id, "web#logging_level") == "debug"
             await gateway.async_write(node_id, "web#logging_level", "error")
@@ -236,7 +289,11 @@ async def test_the_gateway_reads_the_web_api_of_a_device(
 
 @pytest.mark.allow_pyiot_warnings
 async def test_refused_web_credentials_ask_for_reauthentication(
-    broker: Mosquitto, link: AiomqttLink, listener: FmPyIotListener, clock: ManualClock, session: aiohttp.ClientSession
+    broker: Mosquitto,
+    link: AiomqttLink,
+    listener: FmPyIotListener,
+    clock: ManualClock,
+    session: aiohttp.ClientSession,
 ) -> None:
     device = make_device(1, prefix=unique_prefix("AUTH"))
     refused: list[str] = []
@@ -244,7 +301,14 @@ async def test_refused_web_credentials_ask_for_reauthentication(
         assert runner.web is not None
         web = WebSettings(username="admin", password="wrong", port=runner.web.port)
         settings = GatewaySettings(devices={device.mac: DeviceSettings(web=web)})
-        async with gateway_on(link, listener, clock=clock, settings=settings, web_session=session, on_web_auth_error=refused.append) as gateway:
+        async with gateway_on(
+            link,
+            listener,
+            clock=clock,
+            settings=settings,
+            web_session=session,
+            on_web_auth_error=refused.append,
+        ) as gateway:
             node_id = await identified(listener, runner)
             await wait_until(lambda: refused == [node_id])
             assert gateway.diagnostics()["devices"][0]["web"]["failed"] == "invalid_auth"
@@ -255,12 +319,18 @@ async def test_refused_web_credentials_ask_for_reauthentication(
 
 
 async def test_without_credentials_the_web_server_is_only_found(
-    broker: Mosquitto, link: AiomqttLink, listener: FmPyIotListener, clock: ManualClock, session: aiohttp.ClientSession
+    broker: Mosquitto,
+    link: AiomqttLink,
+    listener: FmPyIotListener,
+    clock: ManualClock,
+    session: aiohttp.ClientSession,
 ) -> None:
     device = make_device(2, prefix=unique_prefix("PROBE"))
     async with device_on(broker, device, web=True) as runner:
         assert runner.web is not None
-        settings = GatewaySettings(devices={device.mac: DeviceSettings(web=WebSettings(port=runner.web.port))})
+        settings = GatewaySettings(
+            devices={device.mac: DeviceSettings(web=WebSettings(port=runner.web.port))}
+        )
         async with gateway_on(link, listener, clock=clock, settings=settings, web_session=session) as gateway:
             node_id = await identified(listener, runner)
             await listener.wait_for(lambda: listener.nodes()[node_id].configuration_url is not None)
@@ -273,4 +343,3 @@ async def test_without_credentials_the_web_server_is_only_found(
             await wait_until(lambda: gateway.diagnostics()["devices"][0]["web"]["failed"] is not None)
             assert listener.nodes()[node_id].configuration_url is None
             assert await gateway.async_device_log(node_id) is None
-

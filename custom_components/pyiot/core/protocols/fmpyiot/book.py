@@ -237,7 +237,7 @@ class DeviceBook:
                 continue
             device = self.new_device(record.base, learned_period=record.watchdog_period)
             device.node_id, device.identity = record.node_id, record.identity
-            device.name, device.web_name = record.name, record.web_name
+            device.web_name = record.web_name
             for key, (shape, action) in record.topics.items():
                 if (entry := device.ensure_entry(key)) is not None:
                     entry.shape, entry.action = shape, action

@@ -161,7 +161,6 @@ class Device:
     identity: Identity | None = None
     settings: DeviceSettings = field(default_factory=DeviceSettings)
     sysinfo: SysInfo | None = None
-    name: str | None = None
     topics: dict[str, TopicEntry] = field(default_factory=dict)
     """Relative name (one level under the base) → topic."""
     exact: dict[str, TopicEntry] = field(default_factory=dict)
@@ -202,7 +201,7 @@ class Device:
             self.node_id or "",
             self.sysinfo,
             base=self.base or "",
-            name=self.name or self.web_name or None,
+            name=self.web_name or None,
             configuration_url=self.configuration_url,
         )
 
@@ -340,8 +339,6 @@ def device_record(device: Device) -> dict[str, Any]:
     }
     if (period := device.liveness.watchdog_period) is not None:
         record["watchdog_period"] = round(period, 3)
-    if device.name:
-        record["name"] = device.name
     if device.web_name is not None:
         record["web_name"] = device.web_name
     return record
@@ -357,7 +354,6 @@ class StoredDevice:
     topics: dict[str, tuple[Shape | None, ActionKind | None]]
     params: dict[str, ParamType]
     watchdog_period: float | None
-    name: str | None
     web_name: str | None
 
 
@@ -373,8 +369,7 @@ def read_record(data: Mapping[str, Any], normalise_base: Callable[[str], str]) -
             raise ValueError(f"bad topic key {key!r:.40}")
         shape, action = value.get("shape"), value.get("action")
         topics[key] = (Shape(shape) if shape else None, ActionKind(action) if action else None)
-    period = data.get("watchdog_period")
-    name, web_name = data.get("name"), data.get("web_name")
+    period, web_name = data.get("watchdog_period"), data.get("web_name")
     return StoredDevice(
         node_id=node_id,
         identity=Identity(data.get("identity", Identity.BASE.value)),
@@ -384,6 +379,5 @@ def read_record(data: Mapping[str, Any], normalise_base: Callable[[str], str]) -
         watchdog_period=float(period)
         if isinstance(period, int | float) and not isinstance(period, bool)
         else None,
-        name=name if isinstance(name, str) else None,
         web_name=web_name if isinstance(web_name, str) else None,
     )

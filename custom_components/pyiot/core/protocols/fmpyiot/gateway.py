@@ -197,14 +197,13 @@ class FmPyIotGateway:
             ]
             if self._time is not None:
                 topics.append((TIME_REQUEST_TOPIC, self._on_time_request))
-            self._subscriptions = list(
-                await asyncio.gather(
-                    *(
-                        self._link.async_subscribe(topic, callback, SUBSCRIBE_QOS)
-                        for topic, callback in topics
-                    )
-                )
+            results = await asyncio.gather(
+                *(self._link.async_subscribe(topic, callback, SUBSCRIBE_QOS) for topic, callback in topics),
+                return_exceptions=True,
             )
+            self._subscriptions = [result for result in results if not isinstance(result, BaseException)]
+            if failed := [result for result in results if isinstance(result, BaseException)]:
+                raise failed[0]
             for base in self._settings.manual_bases:
                 if base not in self._book.by_base:
                     self._book.discover(base, start=False)
@@ -376,7 +375,7 @@ class FmPyIotGateway:
         elif (document := self._decode(device, payload)) is not _INVALID:
             if name == SYSINFO:
                 self._on_sysinfo(device, document)
-            elif name == PARAMS:
+            else:
                 self._on_params(device, document)
 
     def _on_sysinfo(self, device: Device, document: object) -> None:

@@ -94,7 +94,9 @@ class FmPyIotWeb:
         self.base_url = f"http://{host}:{port}"
         # Spelt exactly so: the device reads header names case-sensitively.
         self._headers = (
-            {"Authorization": aiohttp.encode_basic_auth(username, password or "")} if username is not None else {}
+            {"Authorization": aiohttp.encode_basic_auth(username, password or "")}
+            if username is not None
+            else {}
         )
         self._timeout = timeout
         self._status_timeout = status_timeout
