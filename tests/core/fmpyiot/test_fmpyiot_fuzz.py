@@ -274,6 +274,7 @@ def test_topic_pages_of_any_shape(html: str) -> None:
     assert len(actions) + len(unresolved) == len(topics.action_ids)
 
 
+@pytest.mark.allow_pyiot_warnings
 @FUZZ
 @given(
     stored=st.dictionaries(

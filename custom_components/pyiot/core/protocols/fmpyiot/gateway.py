@@ -192,18 +192,7 @@ class FmPyIotGateway:
             return
         self._running = True
         try:
-            topics: list[tuple[str, MessageCallback]] = [
-                (topic, self._on_discovery_message) for topic in self._filters
-            ]
-            if self._time is not None:
-                topics.append((TIME_REQUEST_TOPIC, self._on_time_request))
-            results = await asyncio.gather(
-                *(self._link.async_subscribe(topic, callback, SUBSCRIBE_QOS) for topic, callback in topics),
-                return_exceptions=True,
-            )
-            self._subscriptions = [result for result in results if not isinstance(result, BaseException)]
-            if failed := [result for result in results if isinstance(result, BaseException)]:
-                raise failed[0]
+            await self._subscribe_gateway()
             for base in self._settings.manual_bases:
                 if base not in self._book.by_base:
                     self._book.discover(base, start=False)
@@ -214,6 +203,21 @@ class FmPyIotGateway:
             await self.async_stop()
             raise
         await self.async_refresh_all()
+
+    async def _subscribe_gateway(self) -> None:
+        """The discovery filters and the time request; what succeeded is kept for `async_stop`."""
+        topics: list[tuple[str, MessageCallback]] = [
+            (topic, self._on_discovery_message) for topic in self._filters
+        ]
+        if self._time is not None:
+            topics.append((TIME_REQUEST_TOPIC, self._on_time_request))
+        results = await asyncio.gather(
+            *(self._link.async_subscribe(topic, callback, SUBSCRIBE_QOS) for topic, callback in topics),
+            return_exceptions=True,
+        )
+        self._subscriptions = [result for result in results if not isinstance(result, BaseException)]
+        if failed := [result for result in results if isinstance(result, BaseException)]:
+            raise failed[0]
 
     async def async_stop(self) -> None:
         """Unsubscribe, cancel timers and pending work; identified devices are kept for a restart."""
