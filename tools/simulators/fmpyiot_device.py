@@ -45,7 +45,7 @@ def to_payload(value: object) -> bytes:
 
 
 def web_id(declared: str) -> str:
-    """`T` + the declared topic with non-word characters replaced (MicroPython's ASCII `\\W`)."""
+    r"""`T` + the declared topic with non-word characters replaced (MicroPython's ASCII `\\W`)."""
     return "T" + re.sub(r"\W", "_", declared, flags=re.ASCII)
 
 
@@ -54,30 +54,30 @@ class SimTopic:
     """One declared topic of `main.py`; `read(device, payload)` and `action(device, payload)` as upstream."""
 
     declared: str
-    read: Callable[["SimulatedDevice", str], Any] | None = None
-    action: Callable[["SimulatedDevice", str], Any] | None = None
+    read: Callable[[SimulatedDevice, str], Any] | None = None
+    action: Callable[[SimulatedDevice, str], Any] | None = None
     send_period: float | None = None
     reverse_topic: str | None = None
     """Replaces `<topic>_` as the read request topic."""
     system: bool = False
 
 
-def _toggle_led(device: "SimulatedDevice", _payload: str) -> None:
+def _toggle_led(device: SimulatedDevice, _payload: str) -> None:
     device.led = not device.led
 
 
-def _relay(device: "SimulatedDevice", payload: str) -> str | None:
+def _relay(device: SimulatedDevice, payload: str) -> str | None:
     if payload.strip().upper() not in {"ON", "OFF"}:
         return None
     device.relay = payload.strip().upper() == "ON"
     return "ON" if device.relay else "OFF"
 
 
-def _message(device: "SimulatedDevice", payload: str) -> None:
+def _message(device: SimulatedDevice, payload: str) -> None:
     device.message = payload
 
 
-def _speed(device: "SimulatedDevice", payload: str) -> float | None:
+def _speed(device: SimulatedDevice, payload: str) -> float | None:
     try:
         device.speed = float(payload)
     except ValueError:
@@ -85,7 +85,7 @@ def _speed(device: "SimulatedDevice", payload: str) -> float | None:
     return device.speed
 
 
-def _distance(device: "SimulatedDevice", _payload: str) -> float | str:
+def _distance(device: SimulatedDevice, _payload: str) -> float | str:
     return LIDAR_ERROR if device.lidar_error else round(device.distance, 1)
 
 
@@ -97,16 +97,16 @@ def standard_topics(*, outside_base: bool = False) -> list[SimTopic]:
         SimTopic("./distance", read=_distance, send_period=10),
         SimTopic("./door", read=lambda d, _: d.door),
         SimTopic("./status", read=lambda d, _: d.status),
-        SimTopic("./meteo", read=lambda d, _: {"wind": 3.2, "direction": "N"}),
-        SimTopic("./temperatures", read=lambda d, _: [21.5, 19.25]),
-        SimTopic("./voltage", read=lambda d, _: 3.28, reverse_topic="./get_voltage"),
+        SimTopic("./meteo", read=lambda _d, _p: {"wind": 3.2, "direction": "N"}),
+        SimTopic("./temperatures", read=lambda _d, _p: [21.5, 19.25]),
+        SimTopic("./voltage", read=lambda _d, _p: 3.28, reverse_topic="./get_voltage"),
         SimTopic("./LED", action=_toggle_led),
         SimTopic("./relay", action=_relay),
         SimTopic("./message", action=_message),
         SimTopic("./speed", action=_speed),
     ]
     if outside_base:
-        topics.append(SimTopic("/CO_TEST", read=lambda d, _: 42))
+        topics.append(SimTopic("/CO_TEST", read=lambda _d, _p: 42))
     return topics
 
 
@@ -178,14 +178,14 @@ class SimulatedDevice:
                 SimTopic("./SET_PARAMS", action=lambda d, p: d.set_params(p), system=True),
                 SimTopic("./SET_PARAM", action=lambda d, p: d.set_param_broken(p), system=True),
                 SimTopic("./PARAMS", read=lambda d, _: d.params, system=True),
-                SimTopic(TIME_REQUEST, read=lambda d, _: "_", send_period=3600, system=True),
+                SimTopic(TIME_REQUEST, read=lambda _d, _p: "_", send_period=3600, system=True),
                 SimTopic(TIME_TOPIC, action=lambda d, p: d.set_rtc(p), system=True),
             ]
         if self.watchdog:
             topics.append(
                 SimTopic(
                     "./WATCHDOG",
-                    read=lambda d, _: "FEED",
+                    read=lambda _d, _p: "FEED",
                     action=lambda d, _: d.feed(),
                     send_period=self.watchdog // 5,
                     system=True,
@@ -322,9 +322,12 @@ class SimulatedDevice:
         self.received.append((topic, text))
         out: list[Message] = []
         for declared in self.all_topics():
-            if declared.read is not None and self.reverse_of(declared) == topic:
-                if (message := self.value_message(declared.declared, text)) is not None:
-                    out.append(message)
+            if (
+                declared.read is not None
+                and self.reverse_of(declared) == topic
+                and (message := self.value_message(declared.declared, text)) is not None
+            ):
+                out.append(message)
             if declared.action is not None and self.topic(declared.declared) == topic:
                 reply = declared.action(self, text)
                 if reply is not None:
@@ -390,10 +393,11 @@ class SimulatedDevice:
             if topic.action is not None:
                 action = f"action_{topic_id}"
                 html += (
-                    f'<div><input class="btn btn-primary mt-2" type="submit" name="{action}" value="{action}">'
-                    f'<span>(</span><span><input type = "text" class="form_control" id = "_topic_{action}" '
-                    f'placeholder="_topic"></span><span>,</span><span><input type = "text" class="form_control" '
-                    f'id = "_payload_{action}" placeholder = "_payload"></span><span>)</span></div>'
+                    f'<div><input class="btn btn-primary mt-2" type="submit" name="{action}" '
+                    f'value="{action}"><span>(</span><span><input type = "text" class="form_control" '
+                    f'id = "_topic_{action}" placeholder="_topic"></span><span>,</span><span><input '
+                    f'type = "text" class="form_control" id = "_payload_{action}" placeholder = "_payload">'
+                    "</span><span>)</span></div>"
                 )
         return html
 

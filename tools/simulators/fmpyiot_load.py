@@ -73,7 +73,9 @@ def value_text(topic: str, index: int) -> tuple[str, float]:
 
 def sysinfo(device: LoadDevice) -> bytes:
     """A minimal 2024 SYSINFO."""
-    return json.dumps({"name": device.base.strip("/"), "mqtt_base_topic": device.base, "mac": device.mac}).encode()
+    return json.dumps(
+        {"name": device.base.strip("/"), "mqtt_base_topic": device.base, "mac": device.mac}
+    ).encode()
 
 
 def announce_messages(devices: Sequence[LoadDevice]) -> list[tuple[str, bytes]]:
@@ -83,19 +85,30 @@ def announce_messages(devices: Sequence[LoadDevice]) -> list[tuple[str, bytes]]:
 
 def prime_messages(devices: Sequence[LoadDevice], topics: int, index: int = 0) -> list[tuple[str, bytes]]:
     """One value of each topic of every device."""
-    return [(device.base + name, value_text(name, index)[0].encode()) for device in devices for name in topic_names(topics)]
+    return [
+        (device.base + name, value_text(name, index)[0].encode())
+        for device in devices
+        for name in topic_names(topics)
+    ]
 
 
-def value_messages(devices: Sequence[LoadDevice], topics: int, messages: int, first_index: int) -> list[tuple[str, bytes]]:
-    """`messages` values round-robin over every (device, topic); the j-th of a topic has index `first_index + j`."""
+def value_messages(
+    devices: Sequence[LoadDevice], topics: int, messages: int, first_index: int
+) -> list[tuple[str, bytes]]:
+    """`messages` values round-robin over every (device, topic); a topic's j-th has index `first_index+j`."""
     pairs = [(device.base, name) for device in devices for name in topic_names(topics)]
     return [
-        (pairs[number % len(pairs)][0] + pairs[number % len(pairs)][1], value_text(pairs[number % len(pairs)][1], first_index + number // len(pairs))[0].encode())
+        (
+            pairs[number % len(pairs)][0] + pairs[number % len(pairs)][1],
+            value_text(pairs[number % len(pairs)][1], first_index + number // len(pairs))[0].encode(),
+        )
         for number in range(messages)
     ]
 
 
-def last_values(devices: Sequence[LoadDevice], topics: int, messages: int, first_index: int) -> dict[tuple[str, str], float]:
+def last_values(
+    devices: Sequence[LoadDevice], topics: int, messages: int, first_index: int
+) -> dict[tuple[str, str], float]:
     """(base, topic) → the value the last of `value_messages(...)` gave it."""
     pairs = [(device.base, name) for device in devices for name in topic_names(topics)]
     out = {}
@@ -121,7 +134,10 @@ def unrelated_topics(count: int) -> list[str]:
 
 def unrelated_messages(count: int, *, index: int = 0) -> list[tuple[str, bytes]]:
     """One message on each unrelated topic."""
-    return [(topic, json.dumps({"value": index, "n": number}).encode()) for number, topic in enumerate(unrelated_topics(count))]
+    return [
+        (topic, json.dumps({"value": index, "n": number}).encode())
+        for number, topic in enumerate(unrelated_topics(count))
+    ]
 
 
 def packets(messages: Sequence[tuple[str, bytes]], *, retain: bool = False, chunk: int = 256) -> list[bytes]:

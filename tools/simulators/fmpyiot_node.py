@@ -207,7 +207,7 @@ class DeviceRunner:
 
         async def every(declared: str) -> None:
             while True:
-                period = dict((name, value) for value, name in self.device.periodic()).get(declared, 60.0)
+                period = {name: value for value, name in self.device.periodic()}.get(declared, 60.0)
                 await asyncio.sleep(max(period, 0.01) / self.speed)
                 if declared == "./WATCHDOG":
                     await self.feed()
@@ -218,7 +218,7 @@ class DeviceRunner:
 
         await asyncio.gather(*(every(declared) for _, declared in self.device.periodic()))
 
-    def _spawn(self, coroutine: "asyncio.Future[None] | asyncio.Task[None] | object") -> None:
+    def _spawn(self, coroutine: asyncio.Future[None] | asyncio.Task[None] | object) -> None:
         task = asyncio.ensure_future(coroutine)  # type: ignore[arg-type]
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)

@@ -38,6 +38,7 @@ class Request:
     headers: dict[str, str]
     reader: asyncio.StreamReader
     writer: asyncio.StreamWriter
+    version: str = "HTTP/1.1"
 
     async def write(self, text: str | bytes) -> None:
         """`request.write` (MicroPython's `awrite`)."""
@@ -84,40 +85,41 @@ class NanowebServer:
             self._handlers.add(task)
             task.add_done_callback(self._handlers.discard)
         try:
-            items = (await reader.readline()).decode("ascii", errors="replace").split()
-            if len(items) != 3:  # noqa: PLR2004 - method, url, version
+            request = await self._read_request(reader, writer)
+            if request is None:
                 return
-            method, url, version = items
-            headers = {}
-            while True:
-                line = (await reader.readline()).decode("ascii", errors="replace").split(":", 1)
-                if len(line) == 2:  # noqa: PLR2004 - name: value
-                    if line[0] in EXTRACTED_HEADERS:
-                        headers[line[0]] = line[1].strip()
-                else:
-                    break
-            self.requests.append((method, url, headers))
-            request = Request(method, url, headers, reader, writer)
+            self.requests.append((request.method, request.url, request.headers))
             if self.hang:
                 await asyncio.sleep(3600)
             if self.delay:
                 await asyncio.sleep(self.delay)
             try:
-                if version not in {"HTTP/1.0", "HTTP/1.1"}:
-                    raise _HttpError(505, "Version Not Supported")
                 await self._route(request)
             except _HttpError as err:
                 await request.write(f"HTTP/1.1 {err.code} {err.reason}\r\n\r\n<h1>{err.reason}</h1>")
-        except ConnectionError, OSError:
-            pass
-        except _ActionFailed:
-            pass  # upstream: the exception ends the handler, the connection just closes
+        except ConnectionError, OSError, _ActionFailedError:
+            pass  # an action that raised: upstream just closes the connection
         finally:
             writer.close()
             with contextlib.suppress(ConnectionError, OSError):
                 await writer.wait_closed()
 
+    @staticmethod
+    async def _read_request(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> Request | None:
+        """Request line and the three headers nanoweb reads, by their exact names."""
+        items = (await reader.readline()).decode("ascii", errors="replace").split()
+        if len(items) != 3:  # method, url, version
+            return None
+        method, url, version = items
+        headers = {}
+        while len(line := (await reader.readline()).decode("ascii", errors="replace").split(":", 1)) == 2:
+            if line[0] in EXTRACTED_HEADERS:
+                headers[line[0]] = line[1].strip()
+        return Request(method, url, headers, reader, writer, version)
+
     async def _route(self, request: Request) -> None:
+        if request.version not in {"HTTP/1.0", "HTTP/1.1"}:
+            raise _HttpError(505, "Version Not Supported")
         routes: dict[str, Callable[[Request], Awaitable[None]]] = {
             "/api/hello": self._hello,
             "/api/logs": self._logs,
@@ -222,7 +224,7 @@ class NanowebServer:
             return json.loads(data)
         if content_type.split(";")[0] == "application/x-www-form-urlencoded":
             return dict(chunk.split("=", 1) for chunk in data.split("&") if "=" in chunk)
-        raise _ActionFailed
+        raise _ActionFailedError
 
     async def _action(self, request: Request) -> None:
         data = await self._post_data(request)
@@ -230,7 +232,7 @@ class NanowebServer:
         payload = data.get("payload") if isinstance(data, dict) else None
         if not self.device.run_action(topic_id, payload):
             await request.write(f"HTTP/1.1 400 Erreur en lien avec topic.get_id() : {topic_id}=>[]\r\n\r\n")
-            raise _ActionFailed
+            raise _ActionFailedError
         await request.write("HTTP/1.1 200 ok\r\n\r\n")
 
     async def _repl(self, request: Request) -> None:
@@ -245,5 +247,5 @@ class NanowebServer:
         )
 
 
-class _ActionFailed(Exception):
+class _ActionFailedError(Exception):
     """The handler raised something that is not an HttpError: the device just closes the connection."""

@@ -90,7 +90,7 @@ class MqttDeviceClient:
             writer.write(encode_connect(self.client_id, keepalive=self._keepalive, will=self._will))
             await writer.drain()
             header = await reader.readexactly(4)
-        if header[0] != 0x20 or header[3] != 0:  # noqa: PLR2004 - CONNACK, accepted
+        if header[0] != 0x20 or header[3] != 0:
             writer.close()
             raise MqttDeviceError(f"CONNACK refused: {header!r}")
         self._reader, self._writer = reader, writer
@@ -176,13 +176,13 @@ class MqttDeviceClient:
 
     def _packet(self, first: int, body: bytes) -> None:
         kind = first & 0xF0
-        if kind == 0x30:  # noqa: PLR2004 - PUBLISH
+        if kind == 0x30:
             size = struct.unpack("!H", body[:2])[0]
             topic = body[2 : 2 + size].decode(errors="replace")
             offset = 2 + size + (2 if first & 0x06 else 0)
             if self._on_message is not None:
                 self._on_message(topic, body[offset:])
-        elif kind == 0x90:  # noqa: PLR2004 - SUBACK
+        elif kind == 0x90:
             future = self._subacks.pop(struct.unpack("!H", body[:2])[0], None)
             if future is not None and not future.done():
                 future.set_result(None)

@@ -13,8 +13,8 @@ from typing import Any, override
 
 from custom_components.pyiot.core.nodes.model import NodeInfo, PointSpec
 from custom_components.pyiot.core.protocols.fmpyiot import FmPyIotGateway, GatewaySettings
-from custom_components.pyiot.core.protocols.mqtt_link import MqttLink
 from custom_components.pyiot.core.protocols.fmpyiot.values import MAX_STATE_LENGTH, StateWithAttributes
+from custom_components.pyiot.core.protocols.mqtt_link import MqttLink
 from tests.support.mosquitto import Mosquitto, find_mosquitto
 from tests.support.recording_listener import RecordingListener
 from tools.simulators.fmpyiot_device import SimulatedDevice, make_device

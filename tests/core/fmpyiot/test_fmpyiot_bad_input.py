@@ -5,8 +5,12 @@ import logging
 
 import pytest
 
-from custom_components.pyiot.core.protocols.fmpyiot import FmPyIotGateway, GatewaySettings
-from custom_components.pyiot.core.protocols.fmpyiot import book as book_module
+from custom_components.pyiot.core.nodes.model import WriteError
+from custom_components.pyiot.core.protocols.fmpyiot import (
+    FmPyIotGateway,
+    GatewaySettings,
+    book as book_module,
+)
 from custom_components.pyiot.core.protocols.fmpyiot.device import MAX_TOPICS_PER_DEVICE
 from custom_components.pyiot.core.protocols.fmpyiot.payloads import MAX_PAYLOAD_BYTES
 from tests.core.fmpyiot.fmpyiot_helpers import (
@@ -184,8 +188,6 @@ async def test_a_broken_link_is_logged_once_and_writes_fail(
         link.fail_publish = True
         await gateway.async_refresh_all()
         await gateway.async_refresh_all()
-        from custom_components.pyiot.core.nodes.model import WriteError
-
         with pytest.raises(WriteError, match="Could not publish"):
             await gateway.async_write(MAC, "params#label", "y")
         link.fail_publish = False

@@ -77,17 +77,20 @@ async def test_deeper_bases_need_a_higher_limit_or_a_manual_base(
         await runner.feed()
         await asyncio.wait_for(fed.wait(), 10)
         assert gateway.diagnostics()["devices"] == []
-    async with gateway_on(
-        link, listener, clock=clock, settings=GatewaySettings(manual_bases=(base,))
-    ) as gateway:
-        async with device_on(broker, device):
-            await gateway.async_refresh_all()
-            await listener.wait_for(lambda: device.mac in listener.nodes())
-            assert gateway.base_topic(device.mac) == base
-    async with gateway_on(link, listener, clock=clock, settings=GatewaySettings(max_depth=5)) as gateway:
-        async with device_on(broker, device) as runner:
-            await runner.feed()
-            await wait_until(lambda: gateway.base_topic(device.mac) == base)
+    async with (
+        gateway_on(link, listener, clock=clock, settings=GatewaySettings(manual_bases=(base,))) as gateway,
+        device_on(broker, device),
+    ):
+        await gateway.async_refresh_all()
+        await listener.wait_for(lambda: device.mac in listener.nodes())
+        assert gateway.base_topic(device.mac) == base
+    deeper = GatewaySettings(max_depth=5)
+    async with (
+        gateway_on(link, listener, clock=clock, settings=deeper) as gateway,
+        device_on(broker, device) as runner,
+    ):
+        await runner.feed()
+        await wait_until(lambda: gateway.base_topic(device.mac) == base)
 
 
 async def test_the_mac_is_the_identity_also_in_the_2023_shape(

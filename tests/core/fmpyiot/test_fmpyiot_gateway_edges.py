@@ -15,21 +15,24 @@ from custom_components.pyiot.core.protocols.fmpyiot import (
     FmPyIotGateway,
     GatewaySettings,
     TopicSettings,
+    WebAuthError,
     WebSettings,
 )
 from custom_components.pyiot.core.protocols.fmpyiot.device import MAX_TOPICS_PER_DEVICE
 from custom_components.pyiot.core.protocols.fmpyiot.web_pages import StatusEntry, WebTopics
 from custom_components.pyiot.core.protocols.fmpyiot.web_sync import WebSnapshot
 from tests.core.fmpyiot.fmpyiot_helpers import FakeLink, FmPyIotListener, wait_until
-from tests.support.mosquitto import free_port
 from tests.support.manual_clock import ManualClock
+from tests.support.mosquitto import free_port
 
 MAC = "28:cd:c1:0f:4d:81"
 BASE = "T-HOME/SERRE/"
 SYSINFO = json.dumps({"mac": MAC, "ifconfig": {"ip": "127.0.0.1"}, "logging_level": 20})
 
 
-async def started(link: FakeLink, listener: FmPyIotListener, clock: ManualClock, **options: Any) -> FmPyIotGateway:
+async def started(
+    link: FakeLink, listener: FmPyIotListener, clock: ManualClock, **options: Any
+) -> FmPyIotGateway:
     gateway = FmPyIotGateway(link, listener, clock=clock, request_spacing=0, **options)
     await gateway.async_start()
     return gateway
@@ -64,7 +67,9 @@ async def test_lifecycle_edges(listener: FmPyIotListener, clock: ManualClock) ->
     assert listener.calls == []
 
 
-async def test_a_start_that_cannot_subscribe_raises_and_stops(listener: FmPyIotListener, clock: ManualClock) -> None:
+async def test_a_start_that_cannot_subscribe_raises_and_stops(
+    listener: FmPyIotListener, clock: ManualClock
+) -> None:
     class Failing(FakeLink):
         async def async_subscribe(self, topic: str, callback: Any, qos: int = 1) -> Any:
             if topic.endswith("BYE"):
@@ -90,7 +95,9 @@ async def test_exact_topics_replies_and_refreshes(listener: FmPyIotListener, clo
         "./mode": TopicSettings(action=ActionKind.SWITCH),
         "./voltage": TopicSettings(reverse_topic=""),
     }
-    gateway = await started(link, listener, clock, settings=GatewaySettings(devices={MAC: DeviceSettings(topics=topics)}))
+    gateway = await started(
+        link, listener, clock, settings=GatewaySettings(devices={MAC: DeviceSettings(topics=topics)})
+    )
     try:
         await with_device(link, listener)
         await wait_until(lambda: {"/CMD_", BASE + "roue/check"} <= {topic for topic, _ in link.subscriptions})
@@ -123,11 +130,18 @@ async def test_exact_topics_replies_and_refreshes(listener: FmPyIotListener, clo
 
 
 @pytest.mark.allow_pyiot_warnings
-async def test_commands_echoed_on_a_read_topic_are_not_values(listener: FmPyIotListener, clock: ManualClock) -> None:
+async def test_commands_echoed_on_a_read_topic_are_not_values(
+    listener: FmPyIotListener, clock: ManualClock
+) -> None:
     link = FakeLink()
     gateway = FmPyIotGateway(link, listener, clock=clock, request_spacing=0)
     gateway.restore(
-        {"version": 1, "devices": [{"node_id": MAC, "base": BASE, "topics": {"./LED": {"shape": "number", "action": "button"}}}]}
+        {
+            "version": 1,
+            "devices": [
+                {"node_id": MAC, "base": BASE, "topics": {"./LED": {"shape": "number", "action": "button"}}}
+            ],
+        }
     )
     await gateway.async_start()
     try:
@@ -146,7 +160,9 @@ async def test_commands_echoed_on_a_read_topic_are_not_values(listener: FmPyIotL
 
 
 @pytest.mark.allow_pyiot_warnings
-async def test_parameters_that_disappear_and_writes_that_overlap(listener: FmPyIotListener, clock: ManualClock) -> None:
+async def test_parameters_that_disappear_and_writes_that_overlap(
+    listener: FmPyIotListener, clock: ManualClock
+) -> None:
     link = FakeLink()
     gateway = await started(link, listener, clock)
     try:
@@ -169,9 +185,13 @@ async def test_parameters_that_disappear_and_writes_that_overlap(listener: FmPyI
         await stopped.async_write(MAC, "params#a", 1)
 
 
-async def test_writes_waiting_when_the_gateway_stops_fail(listener: FmPyIotListener, clock: ManualClock) -> None:
+async def test_writes_waiting_when_the_gateway_stops_fail(
+    listener: FmPyIotListener, clock: ManualClock
+) -> None:
     link = FakeLink()
-    settings = GatewaySettings(devices={MAC: DeviceSettings(topics={"./mode": TopicSettings(action=ActionKind.SWITCH)})})
+    settings = GatewaySettings(
+        devices={MAC: DeviceSettings(topics={"./mode": TopicSettings(action=ActionKind.SWITCH)})}
+    )
     gateway = await started(link, listener, clock, settings=settings)
     await with_device(link, listener)
     link.deliver(BASE + "PARAMS", json.dumps({"a": 1}))
@@ -184,7 +204,9 @@ async def test_writes_waiting_when_the_gateway_stops_fail(listener: FmPyIotListe
             await write
 
 
-async def test_callbacks_that_fail_are_logged(listener: FmPyIotListener, clock: ManualClock, caplog: pytest.LogCaptureFixture) -> None:
+async def test_callbacks_that_fail_are_logged(
+    listener: FmPyIotListener, clock: ManualClock, caplog: pytest.LogCaptureFixture
+) -> None:
     def boom(*_: object) -> None:
         raise RuntimeError("callback bug")
 
@@ -206,7 +228,9 @@ async def _failing() -> None:
 
 
 @pytest.mark.allow_pyiot_warnings
-async def test_subscriptions_that_fail_are_retried_by_the_next_refresh(listener: FmPyIotListener, clock: ManualClock) -> None:
+async def test_subscriptions_that_fail_are_retried_by_the_next_refresh(
+    listener: FmPyIotListener, clock: ManualClock
+) -> None:
     class Flaky(FakeLink):
         fail = True
 
@@ -232,14 +256,25 @@ async def test_web_snapshots_are_applied_within_bounds(
     listener: FmPyIotListener, clock: ManualClock, caplog: pytest.LogCaptureFixture, socket_enabled: None
 ) -> None:
     link = FakeLink()
-    web = WebSettings(username="u", password="p", host="127.0.0.1", port=free_port())  # nobody answers there
+    # nobody answers on that port
+    web = WebSettings(username="u", password=MAC, host="127.0.0.1", port=free_port())
     settings = GatewaySettings(devices={MAC: DeviceSettings(web=web)})
     async with aiohttp.ClientSession() as session:
-        gateway = await started(link, listener, clock, settings=settings, web_session=session, on_web_auth_error=lambda _node: (_ for _ in ()).throw(RuntimeError("reauth bug")))
+        gateway = await started(
+            link,
+            listener,
+            clock,
+            settings=settings,
+            web_session=session,
+            on_web_auth_error=lambda _node: (_ for _ in ()).throw(RuntimeError("reauth bug")),
+        )
         try:
             await with_device(link, listener)
             device = gateway._book.by_id[MAC]
-            status = {f"./t{index}": StatusEntry(index, f"T__t{index}") for index in range(MAX_TOPICS_PER_DEVICE + 5)}
+            status = {
+                f"./t{index}": StatusEntry(index, f"T__t{index}")
+                for index in range(MAX_TOPICS_PER_DEVICE + 5)
+            }
             status["./PARAMS"] = StatusEntry({"p": 1}, "T__PARAMS")
             topics = WebTopics(("./x",), ("T__LED", "T_weird_id"))
             gateway._apply_web(device, "127.0.0.1", WebSnapshot("name", topics, status))
@@ -247,8 +282,6 @@ async def test_web_snapshots_are_applied_within_bounds(
             assert listener.last(MAC, "params#p") == 1
             assert gateway.diagnostics()["problems"]["too_many_topics"] >= 5
             assert gateway.diagnostics()["devices"][0]["web"]["unresolved_actions"] == ["T_weird_id"]
-            from custom_components.pyiot.core.protocols.fmpyiot import WebAuthError
-
             gateway._web_failed(device, WebAuthError("refused"), probing=False)
             assert any("authentication callback" in record.getMessage() for record in caplog.records)
         finally:

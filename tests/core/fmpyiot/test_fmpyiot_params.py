@@ -61,7 +61,8 @@ def test_parameter_points_by_json_type() -> None:
     assert period.kind is PointKind.NUMBER
     assert (period.unit, period.device_class, period.minimum, period.step) == ("s", "duration", 0.0, 1.0)
     assert period.name == "Send period temperature"
-    assert period.entity_category is EntityCategory.CONFIG and period.writable
+    assert period.entity_category is EntityCategory.CONFIG
+    assert period.writable
     assert param_point("push_duration", ParamType.FLOAT).step == 0.001
     assert param_point("enabled", ParamType.BOOLEAN).kind is PointKind.SWITCH
     assert param_point("label", ParamType.TEXT).kind is PointKind.TEXT

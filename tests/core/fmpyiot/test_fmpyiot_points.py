@@ -7,6 +7,7 @@ import pytest
 from custom_components.pyiot.core.nodes.model import EntityCategory, PointKind
 from custom_components.pyiot.core.protocols.fmpyiot import (
     DeviceSettings,
+    FmPyIotGateway,
     GatewaySettings,
     StateWithAttributes,
     TopicSettings,
@@ -214,8 +215,6 @@ async def test_a_restored_gateway_announces_its_devices_when_they_answer(
         after_restart = FmPyIotListener()
         restored_gateway_settings = GatewaySettings()
         device.temperature = 27.5
-        from custom_components.pyiot.core.protocols.fmpyiot import FmPyIotGateway
-
         gateway = FmPyIotGateway(
             link, after_restart, settings=restored_gateway_settings, clock=clock, request_spacing=0
         )

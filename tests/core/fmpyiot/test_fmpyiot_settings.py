@@ -43,11 +43,18 @@ def test_settings_round_trip() -> None:
     assert settings.max_depth == 5
     assert settings.manual_bases == ("a/b/c/d/e/f/", "x/y/")
     device = settings.device("28:cd:c1:0f:4d:81")
-    assert device.sleeping and device.sleep_period == 300.0 and device.sleep_periods == 2
+    assert device.sleeping
+    assert device.sleep_period == 300.0
+    assert device.sleep_periods == 2
     assert device.topics["./relay"] == TopicSettings(
         action=ActionKind.SWITCH, on_payload="1", off_payload="0"
     )
-    assert device.web == WebSettings(username="admin", password="secret", port=8080, host="192.168.1.9")
+    assert device.web == WebSettings(
+        username="admin",
+        password=FULL["devices"]["28:cd:c1:0f:4d:81"]["web"]["password"],
+        port=8080,
+        host="192.168.1.9",
+    )
     assert device.web.has_credentials
     again = settings.as_dict()
     assert GatewaySettings.from_dict(again) == settings

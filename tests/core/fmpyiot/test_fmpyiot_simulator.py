@@ -49,16 +49,20 @@ def test_upstreams_topics_and_replies() -> None:
     assert device.handle(base + "voltage_", b"") == []
     assert device.handle(base + "relay", b"ON")[0].payload == b"ON"
     assert device.handle(base + "relay", b"toggle") == []
-    assert device.handle(base + "LED", b"") == [] and device.led
+    assert device.handle(base + "LED", b"") == []
+    assert device.led
     assert device.handle(base + "speed", b"1.5")[0].payload == b"1.5"
     assert device.handle(base + "speed", b"fast") == []
-    assert device.handle(base + "WATCHDOG", b"FEED") == [] and device.fed == 1
+    assert device.handle(base + "WATCHDOG", b"FEED") == []
+    assert device.fed == 1
     device.handle("/FmPyIOT/datetime", b"[2026, 3, 8, 6, 6, 20, 53, 0]")
-    assert device.rtc_set and device.params["rtc"][0] == 2026
+    assert device.rtc_set
+    assert device.params["rtc"][0] == 2026
     assert (3600.0, "/FmPyIOT/datetime_") in device.periodic(), "hourly once the clock is set"
     assert base + "WATCHDOG" in device.subscriptions()
     assert base + "temperature" not in device.subscriptions()
-    assert to_payload("ON") == b"ON" and to_payload(1.5) == b"1.5"
+    assert to_payload("ON") == b"ON"
+    assert to_payload(1.5) == b"1.5"
     assert web_id("./température") == "T__temp_rature"
     with pytest.raises(ValueError, match="empty base"):
         SimulatedDevice(base="", name="x", mac=None, client_id="x")
@@ -67,8 +71,11 @@ def test_upstreams_topics_and_replies() -> None:
 def test_both_sysinfo_shapes() -> None:
     new = make_device(0).sysinfo()
     old = make_device(0, sysinfo_shape="2023").sysinfo()
-    assert isinstance(new["uname"], dict) and new["uname"]["machine"].startswith("Raspberry")
-    assert isinstance(old["uname"], list) and "logging_level" not in old and "mqtt_client_id" not in old
+    assert isinstance(new["uname"], dict)
+    assert new["uname"]["machine"].startswith("Raspberry")
+    assert isinstance(old["uname"], list)
+    assert "logging_level" not in old
+    assert "mqtt_client_id" not in old
     without_mac = make_device(0)
     without_mac.mac = None
     assert "mac" not in without_mac.sysinfo()

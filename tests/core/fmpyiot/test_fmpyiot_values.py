@@ -39,7 +39,7 @@ from custom_components.pyiot.core.protocols.fmpyiot.values import (
         (b"[1, 2]", [1, 2]),
         (b"ON", "ON"),
         (b"FEED", "FEED"),
-        ("Erreur capteur lidar".encode(), "Erreur capteur lidar"),
+        (b"Erreur capteur lidar", "Erreur capteur lidar"),
         (b"NaN", "NaN"),
         (b"Infinity", "Infinity"),
         (b"", ""),

@@ -54,7 +54,7 @@ def client(
     session: aiohttp.ClientSession,
     server: NanowebServer,
     *,
-    password: str | None = "secret",
+    password: str | None = CREDENTIALS[1],
     **options: float,
 ) -> FmPyIotWeb:
     return FmPyIotWeb(
@@ -203,7 +203,7 @@ async def test_a_server_that_is_not_fmpyiot(session: aiohttp.ClientSession, sock
     port = free_port()
     await aiohttp_web.TCPSite(runner, "127.0.0.1", port).start()
     try:
-        web = FmPyIotWeb(session, "127.0.0.1", port, username="u", password="p")
+        web = FmPyIotWeb(session, "127.0.0.1", port, username="u", password=CREDENTIALS[1])
         with pytest.raises(WebResponseError) as caught:
             await web.async_hello()
         assert caught.value.key == "not_fmpyiot"
@@ -245,7 +245,7 @@ async def test_the_gateway_reads_the_web_api_of_a_device(
         settings = GatewaySettings(
             devices={
                 device.mac: DeviceSettings(
-                    web=WebSettings(username="admin", password="secret", port=runner.web.port)
+                    web=WebSettings(username="admin", password=CREDENTIALS[1], port=runner.web.port)
                 )
             }
         )
@@ -299,7 +299,7 @@ async def test_refused_web_credentials_ask_for_reauthentication(
     refused: list[str] = []
     async with device_on(broker, device, web=True) as runner:
         assert runner.web is not None
-        web = WebSettings(username="admin", password="wrong", port=runner.web.port)
+        web = WebSettings(username="admin", password=CREDENTIALS[0], port=runner.web.port)
         settings = GatewaySettings(devices={device.mac: DeviceSettings(web=web)})
         async with gateway_on(
             link,
@@ -337,9 +337,12 @@ async def test_without_credentials_the_web_server_is_only_found(
             assert [path for _, path, _ in runner.web.requests] == ["/api/hello"]
             with pytest.raises(WriteError, match="no web API configured"):
                 await gateway.async_write(node_id, "web#reboot", None)
-    async with device_on(broker, make_device(3, prefix=unique_prefix("NOWEB"))) as runner:
-        async with gateway_on(link, listener, clock=clock, web_session=session) as gateway:
-            node_id = await identified(listener, runner)
-            await wait_until(lambda: gateway.diagnostics()["devices"][0]["web"]["failed"] is not None)
-            assert listener.nodes()[node_id].configuration_url is None
-            assert await gateway.async_device_log(node_id) is None
+    no_web = make_device(3, prefix=unique_prefix("NOWEB"))
+    async with (
+        device_on(broker, no_web) as runner,
+        gateway_on(link, listener, clock=clock, web_session=session) as gateway,
+    ):
+        node_id = await identified(listener, runner)
+        await wait_until(lambda: gateway.diagnostics()["devices"][0]["web"]["failed"] is not None)
+        assert listener.nodes()[node_id].configuration_url is None
+        assert await gateway.async_device_log(node_id) is None

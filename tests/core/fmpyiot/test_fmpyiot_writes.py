@@ -257,7 +257,7 @@ async def test_the_time_service_can_be_off_and_refuses_a_naive_clock(
     ) as gateway:
         assert "/FmPyIOT/datetime_" not in recording.subscribed
         assert gateway.diagnostics()["time_service"] is None
-    naive = FmPyIotGateway(recording, listener, clock=clock, now=datetime.now)  # noqa: DTZ005 - the point of the test
+    naive = FmPyIotGateway(recording, listener, clock=clock, now=datetime.now)
     await naive.async_start()
     try:
         naive._on_time_request("/FmPyIOT/datetime_", b"_")
