@@ -99,8 +99,9 @@ def test_defaults() -> None:
         ({"devices": {"x": {"sleep_period": 0}}}, "invalid_sleep_period"),
         ({"devices": {"x": {"watchdog_period": True}}}, "invalid_watchdog_period"),
         ({"devices": {"x": {"web": {"port": 0}}}}, "invalid_port"),
-        ({"devices": {"x": {"web": {"username": "a:b"}}}}, "invalid_credentials"),
-        ({"devices": {"x": {"web": {"username": "a", "password": 3}}}}, "invalid_credentials"),
+        ({"devices": {"x": {"web": {"username": "a:b", "host": "h"}}}}, "invalid_credentials"),
+        ({"devices": {"x": {"web": {"username": "a", "password": "b"}}}}, "host_required"),
+        ({"devices": {"x": {"web": {"username": "a", "password": 3, "host": "h"}}}}, "invalid_credentials"),
     ],
 )
 def test_unusable_settings_raise_with_a_stable_key(data: dict[str, Any], key: str) -> None:

@@ -245,7 +245,9 @@ async def test_the_gateway_reads_the_web_api_of_a_device(
         settings = GatewaySettings(
             devices={
                 device.mac: DeviceSettings(
-                    web=WebSettings(username="admin", password=CREDENTIALS[1], port=runner.web.port)
+                    web=WebSettings(
+                        username="admin", password=CREDENTIALS[1], port=runner.web.port, host="127.0.0.1"
+                    )
                 )
             }
         )
@@ -299,7 +301,7 @@ async def test_refused_web_credentials_ask_for_reauthentication(
     refused: list[str] = []
     async with device_on(broker, device, web=True) as runner:
         assert runner.web is not None
-        web = WebSettings(username="admin", password=CREDENTIALS[0], port=runner.web.port)
+        web = WebSettings(username="admin", password=CREDENTIALS[0], port=runner.web.port, host="127.0.0.1")
         settings = GatewaySettings(devices={device.mac: DeviceSettings(web=web)})
         async with gateway_on(
             link,
@@ -337,6 +339,15 @@ async def test_without_credentials_the_web_server_is_only_found(
             assert [path for _, path, _ in runner.web.requests] == ["/api/hello"]
             with pytest.raises(WriteError, match="no web API configured"):
                 await gateway.async_write(node_id, "web#reboot", None)
+    device = make_device(4, prefix=unique_prefix("NOHOST"))
+    async with device_on(broker, device, web=True) as runner:
+        assert runner.web is not None
+        no_host = WebSettings(username="admin", password=CREDENTIALS[1], port=runner.web.port)
+        settings = GatewaySettings(devices={device.mac: DeviceSettings(web=no_host)})
+        async with gateway_on(link, listener, clock=clock, settings=settings, web_session=session) as gateway:
+            node_id = await identified(listener, runner)
+            await gateway.async_read_web(node_id)
+            assert runner.web.requests == [], "credentials never go to the address a SYSINFO names"
     no_web = make_device(3, prefix=unique_prefix("NOWEB"))
     async with (
         device_on(broker, no_web) as runner,

@@ -99,13 +99,17 @@ class TopicSettings:
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class WebSettings:
-    """The device's web server (`FmPyIotWeb`): where it is and its Basic credentials."""
+    """The device's web server (`FmPyIotWeb`): where it is and its Basic credentials.
+
+    Credentials go only to `host`, the address they were validated against: anyone on the broker can
+    publish a SYSINFO, so its IP address must not decide where a password is sent.
+    """
 
     username: str | None = None
     password: str | None = None
     port: int = DEFAULT_WEB_PORT
     host: str | None = None
-    """None: the IP address from SYSINFO."""
+    """Without credentials, None means the IP address from SYSINFO; with credentials it is required."""
 
     @property
     def has_credentials(self) -> bool:
@@ -123,7 +127,10 @@ class WebSettings:
             raise SettingsError("invalid_credentials", "password must be text")
         if username is not None and ":" in username:
             raise SettingsError("invalid_credentials", "the user name contains ':'")
-        return cls(username=username, password=password, port=port, host=_optional_text(data, "host"))
+        host = _optional_text(data, "host")
+        if username is not None and host is None:
+            raise SettingsError("host_required", "credentials need the address they were validated against")
+        return cls(username=username, password=password, port=port, host=host)
 
     def as_dict(self) -> dict[str, Any]:
         """Everything set (the HA side keeps it in the entry's options, which diagnostics redact)."""

@@ -1,7 +1,7 @@
 """What the gateway reads from a device's web API, and where it finds it.
 
-The device's address is the user's `host`, else the IP address of its SYSINFO; its port the user's
-(80 by default). Without credentials only `/api/hello` is asked (it needs none): a device that answers
+The device's address is the user's `host`, else (without credentials only) the IP address of its
+SYSINFO; its port the user's (80 by default). Without credentials only `/api/hello` is asked (it needs none): a device that answers
 has a web server, whose address becomes the device's configuration URL. With credentials the topic list
 (`/api/topics`) and every current value (`/api/status`) are read too. `/api/status` runs every read
 function of the device, SYSINFO included, which switches its WiFi off briefly: it is read when a
@@ -35,6 +35,8 @@ def web_host(device: Device) -> str | None:
     settings = device.settings.web
     if settings is not None and settings.host:
         return settings.host
+    if settings is not None and settings.has_credentials:
+        return None  # a password never goes to an address a SYSINFO names
     return device.sysinfo.ip if device.sysinfo is not None else None
 
 
@@ -42,7 +44,7 @@ def web_client(
     session: aiohttp.ClientSession | None, device: Device, host: str | None = None
 ) -> FmPyIotWeb | None:
     """A client of the device's web server, or None when its address is unknown."""
-    host = host or device.web_ip or web_host(device)
+    host = host or web_host(device)
     if session is None or host is None:
         return None
     settings = device.settings.web
