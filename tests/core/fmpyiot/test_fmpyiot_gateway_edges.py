@@ -287,3 +287,46 @@ async def test_web_snapshots_are_applied_within_bounds(
         finally:
             await gateway.async_stop()
     caplog.clear()
+
+
+async def test_a_move_keeps_what_was_seen_at_the_new_base_before_sysinfo(
+    listener: FmPyIotListener, clock: ManualClock
+) -> None:
+    link = FakeLink()
+    gateway = await started(link, listener, clock)
+    try:
+        await with_device(link, listener)
+        link.deliver(BASE + "t1", "1")
+        new_base = "T-HOME/ELSEWHERE/"
+        link.deliver(new_base + "WATCHDOG", "FEED")
+        await wait_until(lambda: any(topic == new_base + "+" for topic, _ in link.subscriptions))
+        link.deliver(new_base + "t2", "2")  # before its SYSINFO: kept
+        link.deliver(new_base + "PARAMS", json.dumps({"p": True}))
+        assert listener.last(MAC, "./t2") is None
+        link.deliver(new_base + "SYSINFO", SYSINFO)
+        assert gateway.base_topic(MAC) == new_base
+        await listener.wait_for(lambda: listener.last(MAC, "./t2") == 2)
+        assert listener.last(MAC, "params#p") is True
+        assert {"./t1", "./t2"} <= set(listener.points[MAC])
+        assert len(gateway.diagnostics()["devices"]) == 1
+    finally:
+        await gateway.async_stop()
+
+
+async def test_another_board_replaces_a_device_that_was_already_lost(
+    listener: FmPyIotListener, clock: ManualClock
+) -> None:
+    link = FakeLink()
+    gateway = await started(link, listener, clock)
+    try:
+        await with_device(link, listener)
+        link.deliver(BASE + "BYE", "Goodbye cruel world!")
+        assert listener.lost(MAC) == 1
+        other = "02:00:00:00:00:99"
+        link.deliver(BASE + "SYSINFO", json.dumps({"mac": other}))
+        await listener.wait_for(lambda: other in listener.nodes())
+        assert listener.lost(MAC) == 1, "not reported lost twice"
+        assert gateway.base_topic(MAC) is None
+        assert gateway.base_topic(other) == BASE
+    finally:
+        await gateway.async_stop()

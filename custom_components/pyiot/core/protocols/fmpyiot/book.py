@@ -155,6 +155,7 @@ class DeviceBook:
         if existing.base is not None and self.by_base.get(existing.base) is existing:
             del self.by_base[existing.base]
         arrived.drop_subscriptions()
+        alive = arrived.liveness.available
         arrived.liveness.stop()
         exact = {entry.key: entry for entry in existing.exact.values()}
         existing.base, existing.own_system_topics = base, arrived.own_system_topics
@@ -170,9 +171,10 @@ class DeviceBook:
         existing.apply_settings(self._settings.device(existing.node_id))
         self.rebuild_points(existing)
         self._state_changed()
-        if arrived.liveness.available:
+        if alive:
             existing.liveness.message()
         self._reporter.report_info(existing)
+        self._reporter.flush(existing)
         self._refresh_device(existing)
         return existing
 

@@ -33,9 +33,16 @@ class Reporter:
         if new:
             device.reported.update(spec.key for spec in new)
             self._listener.points_seen(device.node_id, new)
+        self.flush(device)
+
+    def flush(self, device: Device) -> None:
+        """Report the values kept while the device was not announced."""
+        if not device.announced or device.node_id is None:
+            return
         pending, device.pending_values = device.pending_values, {}
         for key, value in pending.items():
-            self._listener.value_received(device.node_id, key, value)
+            if key in device.reported:
+                self._listener.value_received(device.node_id, key, value)
 
     def report_info(self, device: Device) -> None:
         """Report the device's description again if it changed."""
