@@ -1,11 +1,11 @@
 """What the gateway reads from a device's web API, and where it finds it.
 
 The device's address is the user's `host`, else (without credentials only) the IP address of its
-SYSINFO; its port the user's (80 by default). Without credentials only `/api/hello` is asked (it needs none): a device that answers
-has a web server, whose address becomes the device's configuration URL. With credentials the topic list
-(`/api/topics`) and every current value (`/api/status`) are read too. `/api/status` runs every read
-function of the device, SYSINFO included, which switches its WiFi off briefly: it is read when a
-device is first seen and on request, never periodically.
+SYSINFO; its port the user's (80 by default). Without credentials only `/api/hello` is asked (it
+needs none): a device that answers has a web server, whose address becomes the device's configuration
+URL. With credentials the topic list (`/api/topics`) and every current value (`/api/status`) are read
+too. `/api/status` runs every read function of the device, SYSINFO included, which switches its WiFi
+off briefly: it is read when a device is first seen and on request, never periodically.
 """
 
 from dataclasses import dataclass
