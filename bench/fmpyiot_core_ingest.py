@@ -176,6 +176,14 @@ async def wait_for(condition: Callable[[], bool], limit: float = 60.0, idle: flo
         await asyncio.sleep(idle)
 
 
+async def settled(received: Callable[[], int], quiet: float = 0.3, limit: float = 30.0) -> None:
+    """Wait until nothing more arrives for `quiet` seconds."""
+    last, deadline = -1, time.monotonic() + limit
+    while received() != last and time.monotonic() < deadline:
+        last = received()
+        await asyncio.sleep(quiet)
+
+
 @dataclass(frozen=True)
 class Run:
     rate: float
@@ -239,10 +247,7 @@ async def unrelated_burst(
     before, start_cpu = received(), time.process_time()
     load.go()
     published = await load.result()
-    last, deadline = -1, time.monotonic() + 30
-    while received() != last and time.monotonic() < deadline:  # until nothing more arrives
-        last = received()
-        await asyncio.sleep(0.3)
+    await settled(received)
     cpu = time.process_time() - start_cpu
     return {
         "unrelated_reaching": received() - before,
@@ -286,7 +291,7 @@ async def bare_runs(
             )
         await client.unsubscribe(subscriptions)
         await client.subscribe("#", 0)
-        await asyncio.sleep(1.0)
+        await settled(lambda: counter["n"])  # the retained unrelated topics arrive first
         unrelated = await unrelated_burst(port, args, lambda: counter["n"])
         reader.cancel()
         with contextlib.suppress(asyncio.CancelledError):
