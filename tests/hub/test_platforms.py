@@ -16,7 +16,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.pyiot.const import DOMAIN, ENTRY_VERSION
-from custom_components.pyiot.core.nodes import NodeInfo, PointKind, PointSpec
+from custom_components.pyiot.core.nodes import NodeInfo, PointKind, PointSpec, StateWithAttributes
 from custom_components.pyiot.hub import NodeHub
 from tests.support.fake_transport import FakeTransport
 
@@ -175,3 +175,18 @@ async def test_first_appearance_is_not_back_online(
         "Kit is unavailable: no sign of life from the node",
         "Kit is back online",
     ]
+
+
+async def test_values_with_attributes(hass: HomeAssistant, hub: NodeHub) -> None:
+    """A transport may send a state with attributes: a document, or the text a numeric point sent."""
+    hub.node_seen(NodeInfo(node_id="kit"))
+    hub.value_received("kit", "message", StateWithAttributes("ok", {"items": [1, 2]}))
+    hub.value_received("kit", "setpoint", StateWithAttributes(None, {"text": "Erreur capteur"}))
+    await hass.async_block_till_done()
+    message = hass.states.get(entity(hass, "text", "message"))
+    assert (message.state, message.attributes["items"]) == ("ok", [1, 2])
+    setpoint = hass.states.get(entity(hass, "number", "setpoint"))
+    assert (setpoint.state, setpoint.attributes["text"]) == (STATE_UNKNOWN, "Erreur capteur")
+    hub.value_received("kit", "setpoint", 20.5)
+    await hass.async_block_till_done()
+    assert "text" not in hass.states.get(entity(hass, "number", "setpoint")).attributes

@@ -1,12 +1,13 @@
 """The base entity of every point of a node: device, unique id, name, availability, value plumbing."""
 
+from collections.abc import Mapping
 from typing import Any, override
 
 from homeassistant.const import EntityCategory as HAEntityCategory
 from homeassistant.helpers.device_registry import CONNECTION_NETWORK_MAC, DeviceInfo
 from homeassistant.helpers.entity import Entity
 
-from ..core.nodes import EntityCategory, PointSpec
+from ..core.nodes import EntityCategory, PointSpec, StateWithAttributes
 from .hub import NodeHub
 
 _CATEGORIES = {
@@ -54,8 +55,16 @@ class PyIoTPointEntity(Entity):
 
     @property
     def point_value(self) -> Any:
-        """The point's latest value, None when none was received since start."""
-        return self.hub.nodes[self.node_id].values.get(self.point.key)
+        """The point's latest value (its state), None when unknown or none was received since start."""
+        value = self.hub.nodes[self.node_id].values.get(self.point.key)
+        return value.state if isinstance(value, StateWithAttributes) else value
+
+    @property
+    @override
+    def extra_state_attributes(self) -> Mapping[str, Any] | None:
+        """The attributes the transport sent with the value (a document, the text of a bad value)."""
+        value = self.hub.nodes[self.node_id].values.get(self.point.key)
+        return value.attributes if isinstance(value, StateWithAttributes) and value.attributes else None
 
     @property
     @override

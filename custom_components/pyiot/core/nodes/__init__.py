@@ -11,6 +11,7 @@ from .model import (
     NodeListener,
     PointKind,
     PointSpec,
+    StateWithAttributes,
     Transport,
     WriteError,
 )
@@ -21,6 +22,7 @@ __all__ = [
     "NodeListener",
     "PointKind",
     "PointSpec",
+    "StateWithAttributes",
     "Transport",
     "WriteError",
 ]

@@ -1,6 +1,6 @@
 """Nodes, points and the two interfaces between a transport and the hub."""
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol
@@ -146,6 +146,18 @@ class NodeInfo:
             configuration_url=data.get("configuration_url"),
             extra=dict(data.get("extra", {})),
         )
+
+
+@dataclass(frozen=True, slots=True)
+class StateWithAttributes:
+    """A point value with state attributes, for `NodeListener.value_received`; `state` None is unknown.
+
+    Plain values are passed as they are; this carries the cases that need attributes (a JSON document
+    shown as attributes, the text a numeric point sent instead of a number, an error).
+    """
+
+    state: Any
+    attributes: Mapping[str, Any] = field(default_factory=dict)
 
 
 class WriteError(Exception):

@@ -1,5 +1,6 @@
 """FmPyIOT (https://github.com/FredThx/FmPyIOT): MicroPython devices over MQTT and their web API."""
 
+from ...nodes.model import StateWithAttributes
 from .availability import LostReason
 from .clock import Clock, LoopClock
 from .device import ACTION_NAMESPACE, WEB_LOGGING_LEVEL_KEY, WEB_REBOOT_KEY
@@ -9,7 +10,6 @@ from .problems import DropReason
 from .settings import ActionKind, DeviceSettings, GatewaySettings, SettingsError, TopicSettings, WebSettings
 from .sysinfo import DIAGNOSTIC_FIELDS, LOGGING_LEVELS, MANUFACTURER
 from .topics import TIME_REQUEST_TOPIC, BaseTopicError, normalise_base
-from .values import StateWithAttributes
 from .web import FmPyIotWeb, WebAuthError, WebConnectError, WebError, WebResponseError, WebTimeoutError
 
 __all__ = [

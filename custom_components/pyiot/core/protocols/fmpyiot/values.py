@@ -6,14 +6,13 @@ arrays a sensor with the document as attributes. Device class and unit are guess
 kind: a numeric topic that sends `Erreur capteur lidar` gets an unknown state with the text exposed.
 """
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 import math
 import re
 from typing import Any, Final
 
-from ...nodes.model import PointKind, PointSpec
+from ...nodes.model import PointKind, PointSpec, StateWithAttributes
 from .payloads import compact_json
 
 MAX_STATE_LENGTH: Final = 255
@@ -44,17 +43,6 @@ class ValueProblem(StrEnum):
     TEXT_ON_NUMERIC = "text_on_numeric"
     TEXT_ON_BINARY = "text_on_binary"
     DOCUMENT_TOO_LARGE = "document_too_large"
-
-
-@dataclass(frozen=True, slots=True)
-class StateWithAttributes:
-    """A point value with state attributes; `state` None is an unknown state.
-
-    Plain values are passed as they are; this carries the cases that need attributes.
-    """
-
-    state: Any
-    attributes: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
