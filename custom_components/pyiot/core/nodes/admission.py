@@ -32,9 +32,9 @@ _LOGGER = logging.getLogger(__name__)
 
 DEFAULT_MAX_NODES: Final = 500
 DEFAULT_MAX_POINTS_PER_NODE: Final = 64
-DEFAULT_NEW_NODES_PER_MINUTE: Final = 20
-DEFAULT_DISCOVERY_PER_MINUTE: Final = 60
-DEFAULT_PENDING_NODES: Final = 64
+DEFAULT_NEW_NODES_PER_MINUTE: Final = 30
+DEFAULT_DISCOVERY_PER_MINUTE: Final = 300
+DEFAULT_PENDING_NODES: Final = 256
 DEFAULT_PENDING_TTL: Final = 120.0
 MAX_NODES_RANGE: Final = (1, 10_000)
 MAX_POINTS_RANGE: Final = (1, 256)
@@ -90,7 +90,7 @@ class AdmissionLimits:
 
     def discovery_bucket(self, clock: Callable[[], float] = time.monotonic) -> TokenBucket:
         """The rate limit of discovery requests to unknown nodes, for a transport to hold."""
-        return TokenBucket(self.discovery_per_minute, max(1, self.discovery_per_minute // 3), clock=clock)
+        return TokenBucket(self.discovery_per_minute, max(1, self.discovery_per_minute // 5), clock=clock)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -71,6 +71,16 @@ class PendingTable[K, V]:
         self._expire(self._clock())
         return iter(list(self._entries))
 
+    def values(self) -> list[V]:
+        """The live entries, oldest first."""
+        self._expire(self._clock())
+        return [value for _created, value in self._entries.values()]
+
+    def items(self) -> list[tuple[K, V]]:
+        """(key, entry) of the live entries, oldest first."""
+        self._expire(self._clock())
+        return [(key, value) for key, (_created, value) in self._entries.items()]
+
     def get(self, key: K) -> V | None:
         """The live entry of `key`, or None."""
         item = self._entries.get(key)
