@@ -160,6 +160,97 @@ def count_delivered(
     return total, delivered, delays
 
 
+async def start_real_nodes(
+    hass: HomeAssistant, port: int, args: argparse.Namespace
+) -> tuple[LoadProcess, dict[str, str]]:
+    """The well-behaved nodes, once their entities show values; with topic -> entity id."""
+    period = str(args.period)
+    nodes = await LoadProcess.start(
+        "nodes",
+        port,
+        "--nodes",
+        str(args.real_nodes),
+        "--prefix",
+        "real",
+        "--temperature-period",
+        period,
+        "--pressure-period",
+        period,
+    )
+    real = hostile_load.node_ids(args.real_nodes, "real")
+    points = [("sensor", node, key) for node in real for key in NODE_POINTS]
+    entity_ids = await wait_for_entities(hass, points, within=60)
+    if entity_ids is None:
+        await nodes.close()
+        raise RuntimeError("the real nodes' entities did not appear")
+    topics = {
+        f"node/{node}/{key}": entity_id for (_d, node, key), entity_id in zip(points, entity_ids, strict=True)
+    }
+    return nodes, topics
+
+
+async def flood(hass: HomeAssistant, port: int, args: argparse.Namespace, result: FloodResult) -> float:
+    """Send the junk and wait until HA is done with it; the moment the flood began."""
+    real = hostile_load.node_ids(args.real_nodes, "real")
+    discover = DiscoverCounter()
+    await discover.start(hass)
+    marker, stop_marker = await marker_waiter(hass)
+    junk = await LoadProcess.start(
+        "junk", port, "--messages", str(args.messages), "--real-nodes", ",".join(real)
+    )
+    monitor = LagMonitor()
+    await hass.async_block_till_done()
+    await asyncio.sleep(1.0)
+    gc.collect()
+    result.rss_before = rss_bytes()
+    monitor.start()
+    await asyncio.sleep(0.5)
+    start = time.monotonic()
+    await junk.send(hostile_load.GO)
+    sent = await junk.result(limit=600)
+    await junk.close()
+    result.sent, result.bytes_sent, result.kinds = sent["sent"], sent["bytes"], sent["kinds"]
+    result.send_seconds = sent["t_last"] - sent["t_first"]
+    try:
+        async with asyncio.timeout(600):
+            result.marker_after = await marker - start
+    except TimeoutError:
+        print("warning: the end marker never reached Home Assistant")
+    await hass.async_block_till_done()
+    quiet_from = await monitor.wait_quiet(SETTLE_QUIET_S)
+    end = max(quiet_from, start + (result.marker_after or 0.0))
+    result.settled_after = end - start
+    result.lags = monitor.lags(start, end)
+    await monitor.stop()
+    stop_marker()
+    discover.stop()
+    result.discover_requests = discover.count
+    return start
+
+
+def count_junk(hass: HomeAssistant, real: list[str], known_entities: set[str], result: FloodResult) -> None:
+    """Devices and entities that junk created."""
+    result.junk_devices = len([node for node in pyiot_devices(hass) if node not in real])
+    new_entities = [entry for entry in pyiot_entities(hass) if entry.entity_id not in known_entities]
+    real_prefixes = tuple(pyiot_layout.unique_id(node, "") for node in real)
+    result.junk_entities = len(new_entities)
+    result.junk_entities_on_real = len([e for e in new_entities if e.unique_id.startswith(real_prefixes)])
+
+
+async def late_node(hass: HomeAssistant, port: int) -> float | None:
+    """Seconds until a genuine node that starts after the flood shows values, None if it does not."""
+    late_start = time.monotonic()
+    late = await LoadProcess.start("nodes", port, "--nodes", "1", "--prefix", "late")
+    try:
+        late_points = [("sensor", "late-00", key) for key in NODE_POINTS]
+        if await wait_for_entities(hass, late_points, within=LATE_NODE_WITHIN_S) is None:
+            return None
+        return time.monotonic() - late_start
+    finally:
+        await late.send(hostile_load.STOP)
+        await late.close()
+
+
 async def flood_main(config_dir: Path, port: int, args: argparse.Namespace) -> FloodResult:
     """One Home Assistant: set up, flood, measure."""
     result = FloodResult()
@@ -169,64 +260,14 @@ async def flood_main(config_dir: Path, port: int, args: argparse.Namespace) -> F
         await ha_harness.add_mqtt_entry(hass, "127.0.0.1", port)
         await hass.config_entries.async_add(pyiot_entry_config())
         await hass.async_block_till_done()
-        period = str(args.period)
-        nodes = await LoadProcess.start(
-            "nodes",
-            port,
-            "--nodes",
-            str(args.real_nodes),
-            "--prefix",
-            "real",
-            "--temperature-period",
-            period,
-            "--pressure-period",
-            period,
-        )
+        nodes, topics = await start_real_nodes(hass, port, args)
         real = hostile_load.node_ids(args.real_nodes, "real")
-        points = [("sensor", node, key) for node in real for key in NODE_POINTS]
-        entity_ids = await wait_for_entities(hass, points, within=60)
-        if entity_ids is None:
-            raise RuntimeError("the real nodes' entities did not appear")
-        topics = {f"node/{node}/{key}": entity_id for (_d, node, key), entity_id in zip(points, entity_ids, strict=True)}
         known_entities = {entry.entity_id for entry in pyiot_entities(hass)}
         result.devices_before = len(pyiot_devices(hass))
-        recorder = StateRecorder(hass, entity_ids)
-        discover = DiscoverCounter()
-        await discover.start(hass)
-        marker, stop_marker = await marker_waiter(hass)
-        junk = await LoadProcess.start(
-            "junk", port, "--messages", str(args.messages), "--real-nodes", ",".join(real)
-        )
+        recorder = StateRecorder(hass, topics.values())
         logs = LogCounter()
-        monitor = LagMonitor()
-        await hass.async_block_till_done()
-        await asyncio.sleep(1.0)
-        gc.collect()
-        result.rss_before = rss_bytes()
         logs.attach()
-        monitor.start()
-        await asyncio.sleep(0.5)
-        start = time.monotonic()
-        await junk.send(hostile_load.GO)
-        sent = await junk.result(timeout=600)
-        await junk.close()
-        result.sent, result.bytes_sent, result.kinds = sent["sent"], sent["bytes"], sent["kinds"]
-        result.send_seconds = sent["t_last"] - sent["t_first"]
-        try:
-            async with asyncio.timeout(600):
-                marker_at = await marker
-            result.marker_after = marker_at - start
-        except TimeoutError:
-            print("warning: the end marker never reached Home Assistant")
-        await hass.async_block_till_done()
-        quiet_from = await monitor.wait_quiet(SETTLE_QUIET_S)
-        end = max(quiet_from, start + (result.marker_after or 0.0))
-        result.settled_after = end - start
-        result.lags = monitor.lags(start, end)
-        await monitor.stop()
-        stop_marker()
-        discover.stop()
-        result.discover_requests = discover.count
+        start = await flood(hass, port, args, result)
         await nodes.send(hostile_load.STOP)
         published = await nodes.result()
         await nodes.close()
@@ -235,23 +276,8 @@ async def flood_main(config_dir: Path, port: int, args: argparse.Namespace) -> F
         result.published, result.delivered, result.delays = count_delivered(
             published["published"], recorder, topics, start
         )
-        devices = pyiot_devices(hass)
-        result.junk_devices = len([node for node in devices if node not in real])
-        entities = pyiot_entities(hass)
-        new_entities = [entry for entry in entities if entry.entity_id not in known_entities]
-        real_prefixes = tuple(pyiot_layout.unique_id(node, "") for node in real)
-        result.junk_entities = len(new_entities)
-        result.junk_entities_on_real = len([e for e in new_entities if e.unique_id.startswith(real_prefixes)])
-        # A genuine node that starts after the flood.
-        late_start = time.monotonic()
-        late = await LoadProcess.start("nodes", port, "--nodes", "1", "--prefix", "late")
-        try:
-            late_points = [("sensor", "late-00", key) for key in NODE_POINTS]
-            if await wait_for_entities(hass, late_points, within=LATE_NODE_WITHIN_S) is not None:
-                result.late_node_seconds = time.monotonic() - late_start
-        finally:
-            await late.send(hostile_load.STOP)
-            await late.close()
+        count_junk(hass, real, known_entities, result)
+        result.late_node_seconds = await late_node(hass, port)
         await hass.async_block_till_done()
         for _ in range(3):
             gc.collect()
@@ -280,12 +306,16 @@ def report(result: FloodResult, args: argparse.Namespace) -> None:
     print("=== results ===")
     print(f"integration under test: {INTEGRATION_ROOT / 'custom_components' / 'pyiot'}")
     print(
-        f"flood: {result.sent} junk messages, {result.bytes_sent / 2**20:.1f} MiB, sent in {result.send_seconds:.2f} s; "
+        f"flood: {result.sent} junk messages, {result.bytes_sent / 2**20:.1f} MiB, "
+        f"sent in {result.send_seconds:.2f} s; "
         f"{args.real_nodes} real nodes publishing every {args.period} s; cpus = {os.cpu_count()}"
     )
     print("  kinds: " + ", ".join(f"{kind} {count}" for kind, count in sorted(result.kinds.items())))
     marker = "never" if result.marker_after is None else f"{result.marker_after:.2f} s"
-    print(f"  last junk message reached HA after {marker}; HA done with the flood after {result.settled_after:.2f} s")
+    print(
+        f"  last junk message reached HA after {marker}; "
+        f"HA done with the flood after {result.settled_after:.2f} s"
+    )
     print(
         f"event_loop_lag_p99_ms = {p99 * 1000:.1f}  (max {max(lags, default=0) * 1000:.1f}, "
         f"p50 {statistics.median(lags) * 1000 if lags else float('nan'):.1f}, {len(lags)} samples; "
@@ -297,7 +327,8 @@ def report(result: FloodResult, args: argparse.Namespace) -> None:
     )
     print(
         f"devices_created_by_junk = {result.junk_devices}  (target 0: {mark(result.junk_devices == 0)}); "
-        f"entities created by junk {result.junk_entities} ({result.junk_entities_on_real} on the real nodes); "
+        f"entities created by junk {result.junk_entities} "
+        f"({result.junk_entities_on_real} on the real nodes); "
         f"node records stored {result.stored_records} ({result.stored_bytes / 1024:.0f} KiB)"
     )
     delays = result.delays
@@ -307,13 +338,20 @@ def report(result: FloodResult, args: argparse.Namespace) -> None:
         f"target 100 %: {mark(result.published > 0 and result.delivered == result.published)})"
     )
     print(
-        f"warning_lines = {result.warnings}  (PyIoT's loggers, WARNING and above; target < {TARGET_WARNINGS}: "
+        f"warning_lines = {result.warnings}  (PyIoT's loggers, WARNING and above; "
+        f"target < {TARGET_WARNINGS}: "
         f"{mark(result.warnings < TARGET_WARNINGS)})"
     )
     for sample in result.warning_samples:
         print(f"  {sample}")
-    print(f"discover_requests_published = {result.discover_requests}  (gateway/<id>/discover during the flood)")
-    late = "not within {:.0f} s".format(LATE_NODE_WITHIN_S) if result.late_node_seconds is None else f"{result.late_node_seconds:.1f} s"
+    print(
+        f"discover_requests_published = {result.discover_requests}  (gateway/<id>/discover during the flood)"
+    )
+    late = (
+        f"not within {LATE_NODE_WITHIN_S:.0f} s"
+        if result.late_node_seconds is None
+        else f"{result.late_node_seconds:.1f} s"
+    )
     print(f"late_genuine_node_entities_after = {late}  (a new node starting after the flood)")
 
 

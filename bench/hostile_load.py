@@ -97,33 +97,30 @@ def _big_list(number: int) -> bytes:
     return json.dumps(names).encode()
 
 
+_VALUE = json.dumps({"value": "21.5°C"}, ensure_ascii=False).encode()
+_JUNK: dict[str, Callable[[int, Sequence[str]], tuple[str, bytes]]] = {
+    "check_new_id": lambda n, _r: ("node/check", json.dumps({"id": f"junk-c-{n}"}).encode()),
+    "value_new_id": lambda n, _r: (f"node/junk-v-{n}/temperature", _VALUE),
+    "not_json": lambda n, _r: (f"node/junk-j-{n}/temperature", f"not json {n}".encode()),
+    "not_utf8": lambda n, _r: (f"node/junk-u-{n}/temperature", b"\xff\xfe\xfd" + n.to_bytes(4)),
+    "bad_check": lambda n, _r: ("node/check", _bad_check(n)),
+    "long_topic": lambda n, _r: (f"node/{'x' * 4_000}{n}/temperature", _VALUE),
+    "deep_topic": lambda n, _r: ("node/" + "/".join(f"l{level}" for level in range(100)) + f"/{n}", _VALUE),
+    "points_on_real_node": lambda n, real: (
+        f"node/{real[n % len(real)] if real else 'absent'}/junk-p-{n}",
+        json.dumps({"value": str(n)}).encode(),
+    ),
+    "big_resource_list": lambda n, _r: (f"node/junk-r-{n}/resources", _big_list(n)),
+    "oversized": lambda n, _r: (
+        f"node/junk-o-{n}/temperature",
+        b'{"value": "' + b"x" * OVERSIZED_BYTES + b'"}',
+    ),
+}
+
+
 def junk_message(kind: str, number: int, real_nodes: Sequence[str]) -> tuple[str, bytes]:
     """The `number`-th junk message of `kind`."""
-    value = json.dumps({"value": "21.5°C"}, ensure_ascii=False).encode()
-    match kind:
-        case "check_new_id":
-            return "node/check", json.dumps({"id": f"junk-c-{number}"}).encode()
-        case "value_new_id":
-            return f"node/junk-v-{number}/temperature", value
-        case "not_json":
-            return f"node/junk-j-{number}/temperature", f"not json {number}".encode()
-        case "not_utf8":
-            return f"node/junk-u-{number}/temperature", b"\xff\xfe\xfd" + number.to_bytes(4)
-        case "bad_check":
-            return "node/check", _bad_check(number)
-        case "long_topic":
-            return f"node/{'x' * 4_000}{number}/temperature", value
-        case "deep_topic":
-            return "node/" + "/".join(f"l{level}" for level in range(100)) + f"/{number}", value
-        case "points_on_real_node":
-            node = real_nodes[number % len(real_nodes)] if real_nodes else "absent"
-            return f"node/{node}/junk-p-{number}", json.dumps({"value": str(number)}).encode()
-        case "big_resource_list":
-            return f"node/junk-r-{number}/resources", _big_list(number)
-        case "oversized":
-            return f"node/junk-o-{number}/temperature", b'{"value": "' + b"x" * OVERSIZED_BYTES + b'"}'
-        case _:
-            raise ValueError(kind)
+    return _JUNK[kind](number, real_nodes)
 
 
 def junk_messages(total: int, real_nodes: Sequence[str], seed: int = 13) -> list[tuple[str, str, bytes]]:
@@ -156,13 +153,15 @@ def run_junk(host: str, port: int, total: int, real_nodes: Sequence[str], chunk:
     sock.close()
     kinds = Counter(kind for kind, _topic, _payload in messages)
     _emit(
-        json.dumps({
-            "t_first": t_first,
-            "t_last": t_last,
-            "sent": len(messages),
-            "bytes": sum(len(packet) for packet in packets),
-            "kinds": dict(kinds),
-        })
+        json.dumps(
+            {
+                "t_first": t_first,
+                "t_last": t_last,
+                "sent": len(messages),
+                "bytes": sum(len(packet) for packet in packets),
+                "kinds": dict(kinds),
+            }
+        )
     )
 
 
@@ -315,7 +314,10 @@ def run_nodes(args: argparse.Namespace) -> None:
         nodes.check(node)
         offset = number / count
         scheduler.every(now + args.check_period, args.check_period, lambda node=node: nodes.check(node))
-        for resource, period in (("temperature", args.temperature_period), ("pressure", args.pressure_period)):
+        for resource, period in (
+            ("temperature", args.temperature_period),
+            ("pressure", args.pressure_period),
+        ):
             scheduler.every(
                 now + period * (1 + offset),
                 period,

@@ -25,7 +25,7 @@ Anchor: the same run with the landed code (`PYIOT_BENCH_ROOT=<checkout of the la
 import argparse
 import asyncio
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 import os
 from pathlib import Path
 import shutil
@@ -84,7 +84,11 @@ class Broker:
 
 def available(hass: HomeAssistant, entity_ids: Sequence[str]) -> int:
     """How many of `entity_ids` are not unavailable."""
-    return sum(1 for entity_id in entity_ids if (state := hass.states.get(entity_id)) and state.state != "unavailable")
+    return sum(
+        1
+        for entity_id in entity_ids
+        if (state := hass.states.get(entity_id)) and state.state != "unavailable"
+    )
 
 
 def ha_connected(hass: HomeAssistant) -> bool:
@@ -168,7 +172,9 @@ async def recovery_main(config_dir: Path, broker: Broker, args: argparse.Namespa
             await asyncio.sleep(args.steady)
             outage = await one_outage(hass, broker, entity_ids, args.down)
             outages.append(outage)
-            fresh = "never" if outage.fresh_after_reconnect is None else f"{outage.fresh_after_reconnect:.2f} s"
+            fresh = (
+                "never" if outage.fresh_after_reconnect is None else f"{outage.fresh_after_reconnect:.2f} s"
+            )
             print(
                 f"  rep {rep + 1}/{args.reps}: available while down {outage.available_before_restart}/"
                 f"{outage.entities}, reconnect {outage.reconnect_after_restart:.2f} s after the restart, "
@@ -207,17 +213,27 @@ def report(outages: list[Outage], args: argparse.Namespace) -> None:
     worst = max(o.available_before_restart for o in outages)
     at_2s = max(o.available_at_2s for o in outages)
     print(
-        f"entities_available_while_down = {worst}  (of {entities}, just before the restart; 2 s after the kill: "
+        f"entities_available_while_down = {worst}  (of {entities}, just before the restart; "
+        f"2 s after the kill: "
         f"{at_2s}; worst outage; target 0: {mark(worst == 0 and at_2s == 0)})"
     )
     fresh = [o.fresh_after_reconnect for o in outages]
     ok = all(value is not None and value < TARGET_FRESH_S for value in fresh)
-    print(f"every_entity_fresh_after_reconnect = {_median(fresh)}  (target < {TARGET_FRESH_S:.0f} s: {mark(ok)})")
-    print(f"  the {entities * 2 // 3} sensors alone: {_median([o.sensors_fresh_after_reconnect for o in outages])}")
+    print(
+        f"every_entity_fresh_after_reconnect = {_median(fresh)}  "
+        f"(target < {TARGET_FRESH_S:.0f} s: {mark(ok)})"
+    )
+    print(
+        f"  the {entities * 2 // 3} sensors alone: "
+        f"{_median([o.sensors_fresh_after_reconnect for o in outages])}"
+    )
     counts = ", ".join(str(o.fresh_count) for o in outages)
     print(f"  entities fresh at the end of each outage's window: {counts} of {entities}")
     reconnect = [o.reconnect_after_restart for o in outages]
-    print(f"  HA's MQTT client reconnected {statistics.median(reconnect):.2f} s after the broker restart (median)")
+    print(
+        f"  HA's MQTT client reconnected {statistics.median(reconnect):.2f} s "
+        "after the broker restart (median)"
+    )
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:

@@ -14,12 +14,11 @@ import time
 from typing import Any
 
 from bench_paths import BENCH_DIR  # first: sets sys.path
+import ha_harness
 from homeassistant.const import EVENT_STATE_CHANGED
 from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 import pyiot_layout
-
-import ha_harness
 
 PROCESS_TIMEOUT = 60.0
 LOAD_SCRIPT = BENCH_DIR / "hostile_load.py"
@@ -57,11 +56,11 @@ class LoadProcess:
             raise RuntimeError(f"{role} process did not start: {line!r}")
         return load
 
-    async def readline(self, timeout: float = PROCESS_TIMEOUT) -> str:
+    async def readline(self, limit: float = PROCESS_TIMEOUT) -> str:
         """The next line the process printed."""
         if self.process.stdout is None:
             raise RuntimeError("no stdout pipe")
-        async with asyncio.timeout(timeout):
+        async with asyncio.timeout(limit):
             return (await self.process.stdout.readline()).decode().strip()
 
     async def send(self, line: str) -> None:
@@ -71,9 +70,9 @@ class LoadProcess:
         self.process.stdin.write(f"{line}\n".encode())
         await self.process.stdin.drain()
 
-    async def result(self, timeout: float = PROCESS_TIMEOUT) -> dict[str, Any]:
+    async def result(self, limit: float = PROCESS_TIMEOUT) -> dict[str, Any]:
         """The JSON line the process prints when done."""
-        line = await self.readline(timeout)
+        line = await self.readline(limit)
         if not line:
             raise RuntimeError(f"{self.role} process ended without a result")
         result: dict[str, Any] = json.loads(line)
@@ -225,7 +224,9 @@ def pyiot_entities(hass: HomeAssistant) -> list[er.RegistryEntry]:
 
 def entity_id_of(hass: HomeAssistant, domain: str, node: str, key: str) -> str | None:
     """Entity id of one point, None while it does not exist."""
-    return er.async_get(hass).async_get_entity_id(domain, pyiot_layout.DOMAIN, pyiot_layout.unique_id(node, key))
+    return er.async_get(hass).async_get_entity_id(
+        domain, pyiot_layout.DOMAIN, pyiot_layout.unique_id(node, key)
+    )
 
 
 async def wait_for_entities(

@@ -112,6 +112,8 @@ class _Node:
     """A resource list came in this gateway's lifetime."""
     confirmed: bool = False
     """The handshake was reported (and accepted)."""
+    stale: bool = False
+    """No value since the link came back (or since it was restored): its next check asks for them."""
     last_check: float | None = None
     loss_timer: asyncio.TimerHandle | None = None
 
@@ -236,6 +238,7 @@ class PyaiotMqttGateway:
             if node is None:
                 node = self._nodes[node_id] = _Node(node_id)
                 self._pending.pop(node_id)
+            node.stale = True
             node.points.update(key for key in points if point_for_resource(key) is not None)
             restored.append(node_id)
         if self._running and self._link_up:
@@ -273,6 +276,7 @@ class PyaiotMqttGateway:
         self._link_up = False
         for node in list(self._nodes.values()):
             node.cancel_timer()
+            node.stale = True
             if node.available:
                 node.available = False
                 self._report_lost(node)
@@ -318,6 +322,7 @@ class PyaiotMqttGateway:
                 node.node_id: {
                     "available": node.available,
                     "confirmed": node.confirmed,
+                    "stale": node.stale,
                     "discovery_requested": node.discovery_requested,
                     "info": dict(node.info),
                     "resources": sorted(node.points),
@@ -390,6 +395,9 @@ class PyaiotMqttGateway:
         if not node.discovery_requested:
             node.discovery_requested = True
             self._publish_soon(f"gateway/{node_id}/discover", "resources")
+        elif node.stale and self._link_up:
+            # Back after an outage, maybe after our ask at the reconnect went unheard.
+            self._publish_soon(f"gateway/{node_id}/discover", "values")
         self._confirm_known(node)
 
     def _pending_check(self, node_id: str) -> None:
@@ -482,6 +490,7 @@ class PyaiotMqttGateway:
         value = self._read_value(node.node_id, resource, payload)
         if value is _INVALID:
             return
+        node.stale = False
         self._make_available(node)
         self._listener.value_received(node.node_id, resource, value)
 
