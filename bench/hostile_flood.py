@@ -29,12 +29,17 @@ Anchor: the same run with the landed code (`PYIOT_BENCH_ROOT=<checkout of the la
 import argparse
 import asyncio
 from collections.abc import Sequence
+import cProfile
+import dataclasses
 from dataclasses import dataclass, field
 import gc
+import json
 import os
 from pathlib import Path
 import shutil
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from typing import Any
@@ -205,6 +210,9 @@ async def flood(hass: HomeAssistant, port: int, args: argparse.Namespace, result
     result.rss_before = rss_bytes()
     monitor.start()
     await asyncio.sleep(0.5)
+    profiler = cProfile.Profile() if args.profile else None
+    if profiler is not None:
+        profiler.enable()
     start = time.monotonic()
     await junk.send(hostile_load.GO)
     sent = await junk.result(limit=600)
@@ -218,6 +226,9 @@ async def flood(hass: HomeAssistant, port: int, args: argparse.Namespace, result
         print("warning: the end marker never reached Home Assistant")
     await hass.async_block_till_done()
     quiet_from = await monitor.wait_quiet(SETTLE_QUIET_S)
+    if profiler is not None:
+        profiler.disable()
+        profiler.dump_stats(args.profile)
     end = max(quiet_from, start + (result.marker_after or 0.0))
     result.settled_after = end - start
     result.lags = monitor.lags(start, end)
@@ -249,6 +260,38 @@ async def late_node(hass: HomeAssistant, port: int) -> float | None:
     finally:
         await late.send(hostile_load.STOP)
         await late.close()
+
+
+async def anchor_main(config_dir: Path, port: int, args: argparse.Namespace) -> FloodResult:
+    """The anchor: the same flood into HA with PyIoT installed, its entry unloaded, and a no-op `node/#`.
+
+    What Home Assistant and its MQTT client cost by themselves for the flood (HA's MQTT discovery of
+    `node/check` included, which starts a config flow of PyIoT for every new payload).
+    """
+    result = FloodResult()
+    hass = await ha_harness.start_hass(config_dir)
+    try:
+        await ha_harness.add_mqtt_entry(hass, "127.0.0.1", port)
+        await hass.config_entries.async_add(pyiot_entry_config())
+        await hass.async_block_till_done()
+        await hass.config_entries.async_unload(pyiot_layout.PYAIOT_MQTT_ENTRY_ID)
+
+        @callback
+        def ignore(_message: mqtt.ReceiveMessage) -> None:
+            return
+
+        unsubscribe = await mqtt.async_subscribe(hass, "node/#", ignore, 1, encoding=None)
+        await flood(hass, port, args, result)
+        unsubscribe()
+        await hass.async_block_till_done()
+        for _ in range(3):
+            gc.collect()
+        await asyncio.sleep(1.0)
+        gc.collect()
+        result.rss_after = rss_bytes()
+    finally:
+        await ha_harness.stop_hass(hass)
+    return result
 
 
 async def flood_main(config_dir: Path, port: int, args: argparse.Namespace) -> FloodResult:
@@ -296,7 +339,7 @@ async def flood_main(config_dir: Path, port: int, args: argparse.Namespace) -> F
     return result
 
 
-def report(result: FloodResult, args: argparse.Namespace) -> None:
+def report(result: FloodResult, anchor: FloodResult | None, args: argparse.Namespace) -> None:
     """Print the figures."""
     lags = result.lags
     p99 = percentile(lags, 0.99)
@@ -321,10 +364,24 @@ def report(result: FloodResult, args: argparse.Namespace) -> None:
         f"p50 {statistics.median(lags) * 1000 if lags else float('nan'):.1f}, {len(lags)} samples; "
         f"target < {TARGET_LAG_P99_S * 1000:.0f} ms: {mark(p99 < TARGET_LAG_P99_S)})"
     )
+    if anchor is not None:
+        anchor_p99 = percentile(anchor.lags, 0.99)
+        print(
+            f"  anchor (same flood, PyIoT's gateway not running, a no-op node/# subscriber): lag p99 "
+            f"{anchor_p99 * 1000:.1f} ms, max {max(anchor.lags, default=0) * 1000:.1f} ms, "
+            "last message after "
+            f"{anchor.marker_after or float('nan'):.2f} s; ratio {p99 / anchor_p99:.2f}x"
+        )
     print(
         f"memory_kept_mb = {kept_mb:.1f}  (RSS after the flood, the late node and a full GC, minus before; "
         f"target < {TARGET_MEMORY_MB:.0f} MB: {mark(kept_mb < TARGET_MEMORY_MB)})"
     )
+    if anchor is not None:
+        anchor_mb = (anchor.rss_after - anchor.rss_before) / 2**20
+        print(
+            f"  anchor memory kept: {anchor_mb:.1f} MB (HA and its MQTT client alone); "
+            f"PyIoT's share {kept_mb - anchor_mb:.1f} MB"
+        )
     print(
         f"devices_created_by_junk = {result.junk_devices}  (target 0: {mark(result.junk_devices == 0)}); "
         f"entities created by junk {result.junk_entities} "
@@ -361,24 +418,57 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--messages", type=int, default=50_000, help="junk messages (default 50000)")
     parser.add_argument("--real-nodes", type=int, default=5, help="well-behaved nodes (default 5)")
     parser.add_argument("--period", type=float, default=0.25, help="seconds between readings of a real node")
+    parser.add_argument("--no-anchor", action="store_true", help="skip the anchor run")
+    parser.add_argument(
+        "--profile", type=Path, help="cProfile the flood into this file (the figures are then not comparable)"
+    )
+    parser.add_argument("--child", choices=("pyiot", "anchor"), help=argparse.SUPPRESS)
+    parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     return parser.parse_args(argv)
+
+
+def child(args: argparse.Namespace) -> None:
+    """One run (PyIoT or the anchor) in this fresh process, with its own broker; the result as JSON."""
+    workdir = Path(tempfile.mkdtemp(prefix="pyiot-bench-flood-"))
+    broker = start_mosquitto(workdir)
+    try:
+        config_dir = ha_harness.make_config_dir(workdir / "config")
+        runner = flood_main if args.child == "pyiot" else anchor_main
+        result = ha_harness.run_hass(lambda: runner(config_dir, broker.port, args))
+        args.out.write_text(json.dumps(dataclasses.asdict(result)), encoding="utf-8")
+    finally:
+        broker.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def run_child(kind: str, argv: Sequence[str], workdir: Path) -> FloodResult:
+    """`child` in a fresh process (clean heap: RSS deltas that mean something)."""
+    out = workdir / f"{kind}.json"
+    command = [sys.executable, str(Path(__file__).resolve()), *argv, "--child", kind, "--out", str(out)]
+    subprocess.run(command, check=True, stdin=subprocess.DEVNULL)
+    return FloodResult(**json.loads(out.read_text(encoding="utf-8")))
 
 
 def main(argv: Sequence[str] | None = None) -> None:
     """Run the benchmark and print the figures."""
+    argv = list(sys.argv[1:] if argv is None else argv)
     args = parse_args(argv)
     ha_harness.quiet_logging()
-    workdir = Path(tempfile.mkdtemp(prefix="pyiot-bench-flood-"))
-    broker = start_mosquitto(workdir)
+    if args.child:
+        child(args)
+        return
     started = time.monotonic()
+    workdir = Path(tempfile.mkdtemp(prefix="pyiot-bench-flood-"))
     try:
-        print(f"PyIoT hostile flood benchmark, mosquitto on port {broker.port}", flush=True)
-        config_dir = ha_harness.make_config_dir(workdir / "config")
-        result = ha_harness.run_hass(lambda: flood_main(config_dir, broker.port, args))
-        report(result, args)
+        print(
+            "PyIoT hostile flood benchmark: PyIoT run, then the anchor run, each in a fresh process",
+            flush=True,
+        )
+        result = run_child("pyiot", argv, workdir)
+        anchor = None if args.no_anchor else run_child("anchor", argv, workdir)
+        report(result, anchor, args)
         print(f"total_runtime_s = {time.monotonic() - started:.1f}")
     finally:
-        broker.stop()
         shutil.rmtree(workdir, ignore_errors=True)
 
 
