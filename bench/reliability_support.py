@@ -22,6 +22,8 @@ import pyiot_layout
 
 PROCESS_TIMEOUT = 60.0
 LOAD_SCRIPT = BENCH_DIR / "hostile_load.py"
+STDOUT_LINE_LIMIT = 64 * 2**20
+"""A result line lists every reading a node published."""
 
 
 class LoadProcess:
@@ -44,6 +46,7 @@ class LoadProcess:
             *args,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
+            limit=STDOUT_LINE_LIMIT,
         )
         load = cls(process, role)
         try:
