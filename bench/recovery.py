@@ -60,6 +60,8 @@ class Outage:
     sensors_fresh_after_reconnect: float | None = None
     fresh_count: int = 0
     entities: int = 0
+    resubscribed_after_reconnect: float | None = None
+    """Anchor: when HA's MQTT client had `node/#` again (nothing can be fresh before)."""
 
 
 @dataclass
@@ -133,6 +135,10 @@ async def one_outage(hass: HomeAssistant, broker: Broker, entity_ids: list[str],
     if reconnected is None:
         raise RuntimeError("HA's MQTT client did not reconnect")
     outage.reconnect_after_restart = reconnected - restarted
+    resubscribed: list[float] = []
+    stop_waiting = mqtt.async_on_subscribe_done(
+        hass, "node/#", 1, lambda: resubscribed.append(time.monotonic())
+    )
     sensors = [entity_id for entity_id in entity_ids if entity_id.startswith("sensor.")]
     deadline = reconnected + FRESH_WITHIN_S
     while time.monotonic() < deadline:
@@ -141,6 +147,9 @@ async def one_outage(hass: HomeAssistant, broker: Broker, entity_ids: list[str],
             break
         await asyncio.sleep(0.05)
     recorder.stop()
+    stop_waiting()
+    if resubscribed:
+        outage.resubscribed_after_reconnect = resubscribed[0] - reconnected
     times = [moment for moment in fresh.values() if moment is not None]
     outage.fresh_count = len(times)
     if len(times) == len(entity_ids):
@@ -229,6 +238,11 @@ def report(outages: list[Outage], args: argparse.Namespace) -> None:
     )
     counts = ", ".join(str(o.fresh_count) for o in outages)
     print(f"  entities fresh at the end of each outage's window: {counts} of {entities}")
+    resubscribed = [o.resubscribed_after_reconnect for o in outages]
+    print(
+        f"  anchor: HA's MQTT client subscribed to node/# again {_median(resubscribed)} after its reconnect "
+        "(no message can reach any integration before)"
+    )
     reconnect = [o.reconnect_after_restart for o in outages]
     print(
         f"  HA's MQTT client reconnected {statistics.median(reconnect):.2f} s "

@@ -36,6 +36,8 @@ def test_pending_table_capacity_order_and_ttl(clock: ManualClock) -> None:
     assert table.setdefault("b", list) == [1]  # existing entries are kept, not refreshed
     assert "a" not in table
     assert table.values() == [[1], [1], [1]]
+    assert [key for key, _ in table.newest(2.5)] == ["d", "c"]
+    assert table.newest(0) == []
     clock.advance(7)  # b was created 10 s ago
     assert "b" not in table
     assert [key for key, _ in table.items()] == ["c", "d"]

@@ -5,6 +5,7 @@ and deep topics, new resources on real nodes, huge resource lists, oversized pay
 reports to an `AdmissionGate` in front of a recording listener, as the hub will wire it.
 """
 
+import asyncio
 from collections.abc import AsyncIterator, Callable, Iterator
 import json
 import logging
@@ -138,6 +139,23 @@ async def test_a_junk_flood_creates_nothing_and_real_nodes_keep_working(
     handshake(fake_link, "late")
     fake_link.deliver("node/late/temperature", reading(1))
     assert pyaiot_listener.values("late", "temperature") == [10.01]
+
+
+async def test_a_node_that_only_checks_is_asked_before_the_floods_backlog(
+    gateway: PyaiotMqttGateway, fake_link: FakeLink, clock: ManualClock
+) -> None:
+    """Upstream's test node answers `discover` but never sends its list unasked."""
+    for number in range(5_000):
+        fake_link.deliver("node/check", json.dumps({"id": f"junk-{number}"}).encode())
+    assert gateway.diagnostics()["deferred_discoveries"] > 4_000  # the discovery budget is spent
+    clock.advance(2)
+    fake_link.deliver("node/check", b'{"id": "shy"}')
+    assert gateway._deferred_timer is not None
+    gateway._deferred_timer.cancel()
+    gateway._ask_deferred()  # the next sweep of the deferred asks
+    await asyncio.sleep(0)
+    asked = [topic for topic, payload in fake_link.topics("gateway/") if payload == "resources"]
+    assert "gateway/shy/discover" in asked[-10:]
 
 
 async def test_unknown_nodes_values_are_not_even_decoded(

@@ -81,6 +81,16 @@ class PendingTable[K, V]:
         self._expire(self._clock())
         return [(key, value) for key, (_created, value) in self._entries.items()]
 
+    def newest(self, max_age: float) -> list[tuple[K, V]]:
+        """(key, entry) of the entries created less than `max_age` seconds ago, newest first."""
+        now = self._clock()
+        out = []
+        for key, (created, value) in reversed(self._entries.items()):
+            if now - created >= max_age:
+                break
+            out.append((key, value))
+        return out
+
     def get(self, key: K) -> V | None:
         """The live entry of `key`, or None."""
         item = self._entries.get(key)

@@ -419,11 +419,16 @@ class PyaiotMqttGateway:
             self._deferred_timer = loop.call_later(DEFERRED_ASK_INTERVAL, self._ask_deferred)
 
     def _ask_deferred(self) -> None:
-        """Ask the checked ids the rate limit made wait, oldest first, as far as the rate allows now."""
+        """Ask the checked ids the rate limit made wait, newest first, as far as the rate allows now.
+
+        Newest first and only those checked within a check interval: after a flood of fake ids, a real
+        node that checks now is asked at once instead of after the flood's backlog (ids older than that
+        are asked at their next check, which a real node sends).
+        """
         self._deferred_timer = None
         if not self._running or not self._link_up:
             return
-        for node_id, pending in self._pending.items():
+        for node_id, pending in self._pending.newest(self._check_interval):
             if not pending.checked or pending.asked or pending.resources is not None:
                 continue
             if not self._discovery.take():
