@@ -228,7 +228,7 @@ async def flood(hass: HomeAssistant, port: int, args: argparse.Namespace, result
     quiet_from = await monitor.wait_quiet(SETTLE_QUIET_S)
     if profiler is not None:
         profiler.disable()
-        profiler.dump_stats(args.profile)
+        profiler.dump_stats(f"{args.profile}.{args.child}")
     end = max(quiet_from, start + (result.marker_after or 0.0))
     result.settled_after = end - start
     result.lags = monitor.lags(start, end)
@@ -420,7 +420,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--period", type=float, default=0.25, help="seconds between readings of a real node")
     parser.add_argument("--no-anchor", action="store_true", help="skip the anchor run")
     parser.add_argument(
-        "--profile", type=Path, help="cProfile the flood into this file (the figures are then not comparable)"
+        "--profile",
+        type=Path,
+        help="cProfile each flood into FILE.pyiot / FILE.anchor (figures then not comparable)",
     )
     parser.add_argument("--child", choices=("pyiot", "anchor"), help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
