@@ -7,7 +7,7 @@ import logging
 from pathlib import Path
 import tempfile
 from typing import Any
-from unittest.mock import patch
+from unittest.mock import AsyncMock, patch
 
 import aiohttp
 from homeassistant.components import mqtt
@@ -118,13 +118,19 @@ def auto_enable_custom_integrations(enable_custom_integrations: None) -> Generat
 
 
 @pytest.fixture
+def mqtt_broker(mosquitto: Mosquitto) -> Mosquitto:
+    """The broker `mqtt_entry` connects to: the session's; a test module may give its own."""
+    return mosquitto
+
+
+@pytest.fixture
 async def mqtt_entry(
-    hass: HomeAssistant, socket_enabled: None, mock_hass_config: None, mosquitto: Mosquitto
+    hass: HomeAssistant, socket_enabled: None, mock_hass_config: None, mqtt_broker: Mosquitto
 ) -> AsyncGenerator[MockConfigEntry]:
-    """HA's real MQTT integration, connected to the session's mosquitto."""
+    """HA's real MQTT integration, connected to `mqtt_broker` (the session's mosquitto)."""
     entry = MockConfigEntry(
         domain=mqtt.DOMAIN,
-        data={mqtt.CONF_BROKER: mosquitto.host, "port": mosquitto.port},
+        data={mqtt.CONF_BROKER: mqtt_broker.host, "port": mqtt_broker.port},
         version=2,
         minor_version=1,
     )
@@ -155,3 +161,13 @@ def fake_entry_kind() -> Generator[str]:
     with fake_entry_kind_registered() as key, pytest.MonkeyPatch.context() as patch:
         patch.setitem(TRANSLATIONS["config"]["step"]["user"]["menu_options"], key, "Fake nodes")
         yield key
+
+
+@pytest.fixture
+def mock_setup_entry() -> Generator[AsyncMock]:
+    """For flow tests: entries are created but not really set up (nor unloaded on an options reload)."""
+    with (
+        patch("custom_components.pyiot.async_setup_entry", return_value=True) as setup,
+        patch("custom_components.pyiot.async_unload_entry", return_value=True),
+    ):
+        yield setup

@@ -1,10 +1,8 @@
 """PyIoT's one config flow: the menu of entry kinds, discovery routed to its owner, options per kind."""
 
-from collections.abc import Generator
 import dataclasses
 import json
 from pathlib import Path
-from unittest.mock import AsyncMock, patch
 
 from homeassistant.config_entries import SOURCE_MQTT, SOURCE_USER, SOURCE_ZEROCONF
 from homeassistant.core import HomeAssistant
@@ -28,10 +26,7 @@ def mqtt_message(topic: str, payload: str = '{"id": "n1"}') -> MqttServiceInfo:
     )
 
 
-@pytest.fixture(autouse=True)
-def mock_setup_entry() -> Generator[AsyncMock]:
-    with patch("custom_components.pyiot.async_setup_entry", return_value=True) as mock:
-        yield mock
+pytestmark = pytest.mark.usefixtures("mock_setup_entry")
 
 
 async def test_menu_offers_every_kind(hass: HomeAssistant) -> None:

@@ -11,7 +11,7 @@ from typing import Any
 from homeassistant.core import HomeAssistant
 import pytest
 
-from custom_components.pyiot.core.nodes import WriteError
+from custom_components.pyiot.core.nodes import AdmissionLimits, AdmitWhen, WriteError
 from custom_components.pyiot.hub import NodeHub, node_entry_kind
 from custom_components.pyiot.systems import ENTRY_KINDS
 
@@ -25,6 +25,7 @@ class FakeTransport:
         self.writes: list[tuple[str, str, Any]] = []
         self.refuse = False
         self.started = False
+        self.forgotten: list[str] = []
 
     async def async_start(self) -> None:
         self.started = True
@@ -37,6 +38,9 @@ class FakeTransport:
             raise WriteError("radio busy")
         self.writes.append((node_id, key, value))
 
+    def forget_node(self, node_id: str) -> None:
+        self.forgotten.append(node_id)
+
     def diagnostics(self) -> dict[str, Any]:
         return {"writes": len(self.writes)}
 
@@ -46,10 +50,16 @@ async def _create_fake_transport(hass: HomeAssistant, hub: NodeHub) -> FakeTrans
 
 
 @contextmanager
-def fake_entry_kind_registered() -> Iterator[str]:
+def fake_entry_kind_registered(
+    admit_when: AdmitWhen = AdmitWhen.FIRST_REPORT, limits: AdmissionLimits | None = None
+) -> Iterator[str]:
     """Register the fake kind while the context lasts; its key goes into an entry's data."""
+    kind = node_entry_kind(
+        key=FAKE_KIND,
+        create_transport=_create_fake_transport,
+        admit_when=admit_when,
+        **({"limits": limits} if limits is not None else {}),
+    )
     with pytest.MonkeyPatch.context() as patch:
-        patch.setitem(
-            ENTRY_KINDS, FAKE_KIND, node_entry_kind(key=FAKE_KIND, create_transport=_create_fake_transport)
-        )
+        patch.setitem(ENTRY_KINDS, FAKE_KIND, kind)
         yield FAKE_KIND

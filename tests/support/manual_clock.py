@@ -1,4 +1,4 @@
-"""A clock that moves only when a test says so, for timers of protocols (no real waiting)."""
+"""A clock that moves only when a test says so: `clock()`/`clock.time()`, and timers (`call_later`)."""
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -27,6 +27,10 @@ class ManualClock:
     _order: itertools.count[int] = field(default_factory=itertools.count)
 
     def time(self) -> float:
+        return self.now
+
+    def __call__(self) -> float:
+        """The current time, for code that takes a `clock` function (like `time.monotonic`)."""
         return self.now
 
     def call_later(self, delay: float, callback: Callable[[], None]) -> ManualTimer:

@@ -34,6 +34,11 @@ class Mosquitto:
     process: subprocess.Popen[bytes]
     log: Path
 
+    def kill(self) -> None:
+        """Kill the broker at once (SIGKILL), as a power cut or a crash would."""
+        self.process.kill()
+        self.process.wait(timeout=5)
+
     def stop(self) -> None:
         """Terminate the broker."""
         self.process.terminate()
@@ -43,13 +48,16 @@ class Mosquitto:
             self.process.kill()
 
 
-def start_mosquitto(workdir: Path) -> Mosquitto:
-    """Start mosquitto listening on 127.0.0.1 only; wait until it accepts connections."""
+def start_mosquitto(workdir: Path, port: int | None = None) -> Mosquitto:
+    """Start mosquitto listening on 127.0.0.1 only (on `port`, default a free one); wait until it accepts.
+
+    A given `port` lets a test or benchmark restart a killed broker where its clients reconnect.
+    """
     binary = find_mosquitto()
     if binary is None:
         msg = "mosquitto is not installed: run scripts/setup"
         raise RuntimeError(msg)
-    port = free_port()
+    port = port or free_port()
     config = workdir / "mosquitto.conf"
     log = workdir / "mosquitto.log"
     config.write_text(

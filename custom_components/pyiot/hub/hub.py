@@ -1,9 +1,11 @@
 """The node hub: turns what a transport reports into Home Assistant devices and entities.
 
-One hub per config entry. It implements `core.nodes.NodeListener`, keeps every node's description in
-HA storage (so entities exist right after a restart, unavailable until the node speaks), and routes
-writes back to the transport that owns the node. Device identifiers and unique ids are scoped by the
-entry (`<entry id>:<node id>[:<point key>]`), so two entries may see the same node.
+One hub per config entry. Transports report to it as a `core.nodes.NodeListener`; everything passes
+its `AdmissionGate` first (admission control, caps, rates: the same for every transport), and what the
+gate admits becomes devices and entities. It keeps every node's description in HA storage (so entities
+exist right after a restart, unavailable until the node speaks), and routes writes back to the transport
+that owns the node. Device identifiers and unique ids are scoped by the entry
+(`<entry id>:<node id>[:<point key>]`), so two entries may see the same node.
 """
 
 import asyncio
@@ -16,19 +18,22 @@ from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import device_registry as dr
-from homeassistant.helpers.storage import Store
 
 from ..const import DOMAIN, LOGGER
-from ..core.nodes import NodeInfo, PointKind, PointSpec, Transport, WriteError
-
-STORAGE_VERSION = 1
-SAVE_DELAY = 10
-
-
-def storage_key(entry_id: str) -> str:
-    """The HA storage key of a hub's node descriptions."""
-    return f"{DOMAIN}.{entry_id}"
-
+from ..core.nodes import (
+    AdmissionGate,
+    AdmissionLimits,
+    AdmitWhen,
+    CapReport,
+    NodeInfo,
+    PointKind,
+    PointSpec,
+    StoredNode,
+    Transport,
+    WriteError,
+)
+from .caps import async_report_caps
+from .storage import NodeStore
 
 type PointKey = tuple[str, str]
 type PointsAddedCallback = Callable[[list[tuple[str, PointSpec]]], None]
@@ -50,14 +55,33 @@ class NodeState:
 class NodeHub:
     """Devices and entities for the nodes of one transport."""
 
-    def __init__(self, hass: HomeAssistant, entry: ConfigEntry) -> None:
-        """Create an empty hub; the transport is attached once it is built."""
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: ConfigEntry,
+        *,
+        admit_when: AdmitWhen = AdmitWhen.FIRST_REPORT,
+        limits: AdmissionLimits | None = None,
+    ) -> None:
+        """Create an empty hub; the transport is attached once it is built.
+
+        `admit_when` is the transport's rule for admitting a node (see `core.nodes.admission`).
+        """
         self.hass = hass
         self.entry = entry
         self.nodes: dict[str, NodeState] = {}
         self.transport: Transport | None = None
         self._scope = f"{entry.entry_id}:"
-        self._store: Store[dict[str, Any]] = Store(hass, STORAGE_VERSION, storage_key(entry.entry_id))
+        self._store = NodeStore(hass, entry.entry_id, entry.title)
+        self.gate = AdmissionGate(
+            _AdmittedNodes(self),
+            admit_when=admit_when,
+            limits=limits,
+            on_evict=self._evict,
+            on_confirmed=lambda _: self._schedule_save(),
+            on_report=self._report_caps,
+            logger=LOGGER.getChild("admission"),
+        )
         self._platforms: dict[PointKind, PointsAddedCallback] = {}
         self._point_listeners: dict[PointKey, CALLBACK_TYPE] = {}
         self._node_listeners: dict[str, list[CALLBACK_TYPE]] = {}
@@ -66,31 +90,26 @@ class NodeHub:
     # --- storage -------------------------------------------------------------------------------
 
     async def async_load(self) -> None:
-        """Restore node descriptions saved by a previous run; a corrupt record is skipped and logged."""
-        data = await self._store.async_load() or {}
-        for node_id, record in data.get("nodes", {}).items():
-            try:
-                info = NodeInfo.from_dict(record["info"])
-                points = [PointSpec.from_dict(point) for point in record.get("points", [])]
-            except (KeyError, TypeError, ValueError) as err:
-                LOGGER.warning("Skipping stored node %s of %s: %r", node_id, self.entry.title, err)
-                continue
-            self.nodes[node_id] = NodeState(info=info, points={point.key: point for point in points})
+        """Restore the nodes a previous run saved (admitted again, as confirmed as they were)."""
+        for node_id, stored in (await self._store.async_load()).items():
+            self.nodes[node_id] = NodeState(
+                info=stored.info, points={point.key: point for point in stored.points}
+            )
+            self.gate.restore(node_id, (point.key for point in stored.points), confirmed=stored.confirmed)
 
     @callback
     def _schedule_save(self) -> None:
-        self._store.async_delay_save(self._data_to_save, SAVE_DELAY)
+        self._store.async_delay_save(self._records)
 
     @callback
-    def _data_to_save(self) -> dict[str, Any]:
+    def _records(self) -> dict[str, StoredNode]:
         return {
-            "nodes": {
-                node_id: {
-                    "info": state.info.as_dict(),
-                    "points": [point.as_dict() for point in state.points.values()],
-                }
-                for node_id, state in self.nodes.items()
-            }
+            node_id: StoredNode(
+                info=state.info,
+                points=tuple(state.points.values()),
+                confirmed=self.gate.is_confirmed(node_id),
+            )
+            for node_id, state in self.nodes.items()
         }
 
     @callback
@@ -118,7 +137,7 @@ class NodeHub:
     async def async_unload(self) -> None:
         """Stop the transport and write pending changes."""
         await self.async_stop_transport()
-        await self._store.async_save(self._data_to_save())
+        await self._store.async_save(self._records())
 
     def diagnostics(self) -> dict[str, Any]:
         """Every node with its points and last values, and the transport's own counters."""
@@ -132,14 +151,47 @@ class NodeHub:
                 }
                 for node_id, state in self.nodes.items()
             },
+            "admission": self.gate.diagnostics(),
             "transport": self.transport.diagnostics() if self.transport is not None else None,
         }
 
-    # --- NodeListener --------------------------------------------------------------------------
+    # --- NodeListener: what transports call; the gate decides what reaches the hub --------------
 
     @callback
     def node_seen(self, node: NodeInfo) -> None:
-        """A node spoke: create or refresh its device and mark it available."""
+        """A node spoke."""
+        self.gate.node_seen(node)
+
+    @callback
+    def points_seen(self, node_id: str, points: Sequence[PointSpec]) -> None:
+        """The node has these points."""
+        self.gate.points_seen(node_id, points)
+
+    @callback
+    def value_received(self, node_id: str, key: str, value: Any) -> None:
+        """A new value for a point."""
+        self.gate.value_received(node_id, key, value)
+
+    @callback
+    def node_lost(self, node_id: str) -> None:
+        """The transport gave up on the node."""
+        self.gate.node_lost(node_id)
+
+    @callback
+    def point_unavailable(self, node_id: str, key: str) -> None:
+        """One point has no usable value."""
+        self.gate.point_unavailable(node_id, key)
+
+    @callback
+    def node_confirmed(self, node_id: str) -> bool:
+        """The node completed its protocol's handshake (`core.nodes.report_handshake`)."""
+        return self.gate.node_confirmed(node_id)
+
+    # --- what the gate admits --------------------------------------------------------------------
+
+    @callback
+    def _accept_node(self, node: NodeInfo) -> None:
+        """An admitted node spoke: create or refresh its device and mark it available."""
         state = self.nodes.get(node.node_id)
         if state is None:
             self.nodes[node.node_id] = state = NodeState(info=node)
@@ -151,7 +203,7 @@ class NodeHub:
         self._set_available(node.node_id, state, available=True)
 
     @callback
-    def points_seen(self, node_id: str, points: Sequence[PointSpec]) -> None:
+    def _accept_points(self, node_id: str, points: Sequence[PointSpec]) -> None:
         """Add entities for points not known yet (a node must have been seen first)."""
         state = self.nodes.get(node_id)
         if state is None:
@@ -172,7 +224,7 @@ class NodeHub:
                 add(new_points)
 
     @callback
-    def value_received(self, node_id: str, key: str, value: Any) -> None:
+    def _accept_value(self, node_id: str, key: str, value: Any) -> None:
         """Store a value and write the state of the entity that shows it, if it changed."""
         state = self.nodes.get(node_id)
         if state is None or key not in state.points:
@@ -192,13 +244,13 @@ class NodeHub:
             listener()
 
     @callback
-    def node_lost(self, node_id: str) -> None:
+    def _accept_lost(self, node_id: str) -> None:
         """The transport gave up on the node: its entities become unavailable."""
         if (state := self.nodes.get(node_id)) is not None:
             self._set_available(node_id, state, available=False)
 
     @callback
-    def point_unavailable(self, node_id: str, key: str) -> None:
+    def _accept_point_unavailable(self, node_id: str, key: str) -> None:
         """One point has no usable value; its entity is unavailable until the next value."""
         state = self.nodes.get(node_id)
         if state is None or key not in state.points or key in state.unavailable_points:
@@ -275,9 +327,36 @@ class NodeHub:
         state = self.nodes.get(node_id)
         if state is not None and state.available:
             return False
-        self.nodes.pop(node_id, None)
-        self._schedule_save()
+        self._forget(node_id)
         return True
+
+    @callback
+    def _forget(self, node_id: str) -> None:
+        self.nodes.pop(node_id, None)
+        self.gate.forget(node_id)
+        if self.transport is not None:
+            self.transport.forget_node(node_id)
+        self._schedule_save()
+
+    @callback
+    def _evict(self, node_id: str) -> None:
+        """The gate made room for a new node: a never-confirmed one goes, with its device."""
+        LOGGER.info(
+            "%s: %s is forgotten to make room for a new node", self.entry.title, self.node_name(node_id)
+        )
+        registry = dr.async_get(self.hass)
+        if device := registry.async_get_device_by_identifier(
+            self.device_identifier(node_id), self.entry.entry_id
+        ):
+            registry.async_remove_device(device.id)
+        self.nodes.pop(node_id, None)
+        if self.transport is not None:
+            self.transport.forget_node(node_id)
+        self._schedule_save()
+
+    @callback
+    def _report_caps(self, report: CapReport) -> None:
+        async_report_caps(self.hass, self.entry, report)
 
     async def async_write(self, node_id: str, key: str, value: Any) -> None:
         """Send a write to the node through its transport; errors are translated for the user."""
@@ -345,3 +424,25 @@ def _merge_info(old: NodeInfo, new: NodeInfo) -> NodeInfo:
     merged = {**old.as_dict(), **new.as_dict()}
     merged["extra"] = {**old.extra, **new.extra}
     return NodeInfo.from_dict(merged)
+
+
+class _AdmittedNodes:
+    """The hub as the gate's listener: what the gate lets through."""
+
+    def __init__(self, hub: NodeHub) -> None:
+        self._hub = hub
+
+    def node_seen(self, node: NodeInfo) -> None:
+        self._hub._accept_node(node)  # noqa: SLF001 - the hub's own inner side
+
+    def points_seen(self, node_id: str, points: Sequence[PointSpec]) -> None:
+        self._hub._accept_points(node_id, points)  # noqa: SLF001
+
+    def value_received(self, node_id: str, key: str, value: Any) -> None:
+        self._hub._accept_value(node_id, key, value)  # noqa: SLF001
+
+    def node_lost(self, node_id: str) -> None:
+        self._hub._accept_lost(node_id)  # noqa: SLF001
+
+    def point_unavailable(self, node_id: str, key: str) -> None:
+        self._hub._accept_point_unavailable(node_id, key)  # noqa: SLF001

@@ -1,9 +1,10 @@
-"""`MqttLink` over Home Assistant's own MQTT integration."""
+"""Home Assistant's MQTT client for transports: an `MqttLink`, and the ups and downs of the broker."""
 
 import asyncio
+from collections.abc import Callable
 
 from homeassistant.components import mqtt
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 
 from ..const import LOGGER
 from ..core.protocols.mqtt_link import MessageCallback, Unsubscribe
@@ -56,3 +57,52 @@ class HassMqttLink:
     ) -> None:
         """Publish one message."""
         await mqtt.async_publish(self._hass, topic, payload, qos, retain)
+
+
+@callback
+def async_follow_connection(
+    hass: HomeAssistant,
+    topic: str,
+    qos: int,
+    *,
+    on_lost: Callable[[], None],
+    on_restored: Callable[[], None],
+) -> CALLBACK_TYPE:
+    """Follow HA's MQTT client: `on_lost` when it loses the broker, `on_restored` once it is back.
+
+    `on_restored` waits until `topic` is subscribed again, so that what a transport asks then is
+    answered to a live subscription.
+    HA signals the connection before it queues its re-subscriptions: waiting for that subscription has to
+    be registered after the signal's dispatch, or it would be called at once for the old one.
+    """
+    stop_waiting: list[CALLBACK_TYPE] = []
+
+    @callback
+    def restored() -> None:
+        while stop_waiting:
+            stop_waiting.pop()()
+        on_restored()
+
+    @callback
+    def wait_for_subscription() -> None:
+        if mqtt.is_connected(hass):
+            stop_waiting.append(mqtt.async_on_subscribe_done(hass, topic, qos, restored))
+
+    @callback
+    def on_connection(connected: bool) -> None:
+        if connected:
+            hass.loop.call_soon(wait_for_subscription)
+        else:
+            while stop_waiting:
+                stop_waiting.pop()()
+            on_lost()
+
+    unsubscribe = mqtt.async_subscribe_connection_status(hass, on_connection)
+
+    @callback
+    def stop() -> None:
+        unsubscribe()
+        while stop_waiting:
+            stop_waiting.pop()()
+
+    return stop

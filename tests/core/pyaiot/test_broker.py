@@ -7,8 +7,10 @@ from dataclasses import dataclass, field
 
 import pytest
 
+from custom_components.pyiot.core.nodes import AdmissionLimits
 from custom_components.pyiot.core.nodes.model import NodeInfo
 from custom_components.pyiot.core.protocols.pyaiot.mqtt import PyaiotMqttGateway
+from custom_components.pyiot.core.protocols.pyaiot.resources import point_for_resource
 from tests.core.pyaiot.fakes import RecordingListener
 from tests.support.aiomqtt_link import AiomqttLink
 from tests.support.mosquitto import Mosquitto
@@ -51,8 +53,11 @@ async def gateway_on(
     *,
     node_timeout: float = 120.0,
     check_interval: float = 30.0,
+    limits: AdmissionLimits | None = None,
 ) -> AsyncIterator[PyaiotMqttGateway]:
-    gateway = PyaiotMqttGateway(link, listener, node_timeout=node_timeout, check_interval=check_interval)
+    gateway = PyaiotMqttGateway(
+        link, listener, node_timeout=node_timeout, check_interval=check_interval, limits=limits
+    )
     await gateway.async_start()
     try:
         yield gateway
@@ -147,11 +152,21 @@ async def test_loss_and_return(
 
 
 async def test_riot_node_after_restart(link: AiomqttLink, listener: RecordingListener) -> None:
-    """A RIOT node publishes values unasked; the gateway did not see its check or resource list."""
-    async with gateway_on(link, listener):
+    """A RIOT node publishes values unasked; the gateway did not see its check or resource list.
+
+    The hub restored the node and gave it to the gateway, so its values count at once.
+    """
+    points = ("temperature", "humidity")
+    listener.points["mqtt-2"] = {key: spec for key in points if (spec := point_for_resource(key)) is not None}
+    gateway = PyaiotMqttGateway(link, listener)
+    gateway.restore_nodes({"mqtt-2": points})
+    await gateway.async_start()
+    try:
         await link.async_publish("node/mqtt-2/temperature", '{"value":"21.5°C"}'.encode())
         await link.async_publish("node/mqtt-2/humidity", b'{"value":"45.07%"}')
         await listener.wait_for(lambda: bool(listener.values("mqtt-2", "humidity")))
+    finally:
+        await gateway.async_stop()
     assert listener.values("mqtt-2", "temperature") == [21.5]
     assert listener.values("mqtt-2", "humidity") == [45.07]
 
@@ -162,7 +177,9 @@ async def test_many_nodes(broker: Mosquitto, link: AiomqttLink, listener: Record
     def with_pressure() -> set[str]:
         return {node_id for node_id, key, _ in listener.of("value_received") if key == "pressure"}
 
-    async with gateway_on(link, listener), simulator(broker, nodes):
+    # 200 nodes booting at once: the discovery rate (300 a minute by default) is not what this tests.
+    unlimited = AdmissionLimits(discovery_per_minute=0)
+    async with gateway_on(link, listener, limits=unlimited), simulator(broker, nodes):
         await listener.wait_for(lambda: len(with_pressure()) == len(nodes), limit=30)
     assert with_pressure() == set(nodes)
     assert {node_id for node_id, _ in listener.of("points_seen")} == set(nodes)
@@ -172,11 +189,14 @@ async def test_stop_leaves_nothing_running(link: AiomqttLink, listener: Recordin
     gateway = PyaiotMqttGateway(link, listener, check_interval=0.05)
     await gateway.async_start()
     await link.async_publish("node/check", b'{"id": "idle"}')
+    await link.async_publish("node/idle/resources", b'["led"]')
     await listener.wait_for(lambda: bool(listener.of("node_seen")))
     await gateway.async_stop()
     assert gateway._check_task is None
     assert not gateway._publish_tasks
     assert all(node.loss_timer is None for node in gateway._nodes.values())
     await link.async_publish("node/check", b'{"id": "late"}')
+    await link.async_publish("node/late/resources", b'["led"]')
     await asyncio.sleep(0.1)
     assert "late" not in gateway._nodes
+    assert "late" not in gateway._pending

@@ -56,6 +56,7 @@ async def test_unload_and_reload(
 async def test_restart_restores_entities_from_storage(
     hass: HomeAssistant,
     stored_nodes: dict[str, Any],
+    hass_storage: dict[str, Any],
     mqtt_entry: MockConfigEntry,
     pyiot_entry: MockConfigEntry,
     device_registry: dr.DeviceRegistry,
@@ -73,7 +74,10 @@ async def test_restart_restores_entities_from_storage(
     )
     assert wipy is not None
     assert wipy.connections == {(dr.CONNECTION_NETWORK_MAC, "aa:bb:cc:dd:ee:ff")}
-    assert "Skipping stored node broken" in caplog.text
+    assert "stored data that does not fit is left out (1 record skipped: nodes['broken']" in caplog.text
+    aside = [key for key in hass_storage if key.startswith("pyiot.01PYIOTENTRY.corrupt.")]
+    assert len(aside) == 1, "the record is kept aside, under a key with the time"
+    assert hass_storage[aside[0]]["data"]["records"][0]["data"]["info"] == {"name": "no node_id"}
 
     diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, pyiot_entry)
     wipy_info = diagnostics["nodes"]["wipy-1"]["info"]
@@ -118,8 +122,7 @@ async def test_node_timeout_option(
     await hass.async_block_till_done()
     assert loaded_entry.runtime_data.transport.diagnostics()["node_timeout"] == 600
     assert loaded_entry.state is ConfigEntryState.LOADED
-    await node.check()
-    await node.value("led", "0")
+    await announce(node)
     await wait_for(lambda: state_of(hass, "switch", "led") == STATE_OFF)
     async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=300))
     await hass.async_block_till_done()

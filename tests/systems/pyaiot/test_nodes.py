@@ -121,20 +121,36 @@ async def test_reannounce_is_not_rediscovered(hass: HomeAssistant, node: Scripte
     assert node.requests().count(("gateway/mqtt-2/discover", "resources")) == 1
 
 
-async def test_values_without_resource_list(hass: HomeAssistant, node: ScriptedNode) -> None:
-    """A RIOT node that booted while HA was down only publishes values: they still become entities."""
+async def test_values_count_after_the_handshake(
+    hass: HomeAssistant, node: ScriptedNode, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Anyone can publish `node/<id>/<resource>`: values make no entity until the node checked and listed."""
+    await node.value("temperature", "-0.5°C")
+    await hass.async_block_till_done()
+    assert state_of(hass, "sensor", "temperature") is None
+    await node.check()
+    await wait_for(lambda: ("gateway/mqtt-2/discover", "resources") in node.requests())
+    await node.resources(["temperature"])
+    await wait_for(lambda: ("gateway/mqtt-2/discover", "values") in node.requests())
     await node.value("temperature", "-0.5°C")
     await wait_for(lambda: state_of(hass, "sensor", "temperature") == "-0.5")
+    assert "Dropped input" not in caplog.text, "not bad input: counted in the diagnostics"
 
 
-async def test_unknown_resource_is_a_text_sensor(hass: HomeAssistant, node: ScriptedNode) -> None:
+@pytest.mark.allow_pyiot_warnings
+async def test_unknown_resource_is_a_text_sensor(
+    hass: HomeAssistant, node: ScriptedNode, caplog: pytest.LogCaptureFixture
+) -> None:
     await node.check()
-    await node.resources(["position"])
+    await node.resources(["position", "firmware_blob"])
     await node.value("position", json.dumps({"lat": 48.714784, "lng": 2.205502}))
     await node.value("firmware_blob", "v1.2-rc")
+    await node.value("not_listed", "junk")  # a resource the node did not list makes no entity
     await wait_for(lambda: state_of(hass, "sensor", "firmware_blob") == "v1.2-rc")
     await wait_for(lambda: state_of(hass, "sensor", "position") is not None)
     assert json.loads(state_of(hass, "sensor", "position")) == {"lat": 48.714784, "lng": 2.205502}
+    assert state_of(hass, "sensor", "not_listed") is None
+    assert "not_listed is not in its resource list" in caplog.text
 
 
 async def test_write_errors_are_translated(

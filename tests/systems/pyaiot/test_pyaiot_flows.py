@@ -1,8 +1,7 @@
 """Pyaiot MQTT flows: the user step, MQTT discovery on `node/check`, the options flow."""
 
-from collections.abc import Generator
 import json
-from unittest.mock import AsyncMock, patch
+from unittest.mock import AsyncMock
 
 from homeassistant.config_entries import SOURCE_MQTT, SOURCE_USER
 from homeassistant.core import HomeAssistant
@@ -26,11 +25,7 @@ def _check(payload: str | bytes) -> MqttServiceInfo:
     )
 
 
-@pytest.fixture(autouse=True)
-def mock_setup_entry() -> Generator[AsyncMock]:
-    """Flows are tested alone; setting the entry up is tested elsewhere."""
-    with patch("custom_components.pyiot.async_setup_entry", return_value=True) as mock:
-        yield mock
+pytestmark = pytest.mark.usefixtures("mock_setup_entry")
 
 
 @pytest.fixture
@@ -139,6 +134,33 @@ async def test_options_flow(hass: HomeAssistant) -> None:
     result = await hass.config_entries.options.async_init(entry.entry_id)
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "pyaiot_mqtt"
-    result = await hass.config_entries.options.async_configure(result["flow_id"], {CONF_NODE_TIMEOUT: 300.0})
+    limits = result["data_schema"].schema["limits"].schema.schema
+    assert {str(key): key.default() for key in limits} == {
+        "max_nodes": 500,
+        "max_points_per_node": 64,
+        "new_nodes_per_minute": 30,
+        "discovery_per_minute": 300,
+    }
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"],
+        {
+            CONF_NODE_TIMEOUT: 300.0,
+            "limits": {"max_nodes": 40.0, "max_points_per_node": 64, "new_nodes_per_minute": 0},
+        },
+    )
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert entry.options == {CONF_NODE_TIMEOUT: 300}
+    assert entry.options == {
+        CONF_NODE_TIMEOUT: 300,
+        "limits": {
+            "max_nodes": 40,
+            "max_points_per_node": 64,
+            "new_nodes_per_minute": 0,
+            "discovery_per_minute": 300,  # the section fills in what the form did not send
+        },
+    }
+    # The form suggests what was chosen; a submission without the section keeps the kind's defaults.
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    limits = result["data_schema"].schema["limits"].schema.schema
+    assert {str(key): key.default() for key in limits}["max_nodes"] == 40
+    result = await hass.config_entries.options.async_configure(result["flow_id"], {CONF_NODE_TIMEOUT: 120})
+    assert entry.options == {CONF_NODE_TIMEOUT: 120, "limits": {}}

@@ -18,11 +18,7 @@ from tests.support.mosquitto import free_port
 FORM = {"port": 8088, "allowed_networks": "", "rate_limit": 1.0, "advertise": True}
 
 
-@pytest.fixture(autouse=True)
-def mock_setup_entry() -> Generator[AsyncMock]:
-    """Flows are tested alone; setting the entry up is tested elsewhere."""
-    with patch("custom_components.pyiot.async_setup_entry", return_value=True) as mock:
-        yield mock
+pytestmark = pytest.mark.usefixtures("mock_setup_entry")
 
 
 @pytest.fixture

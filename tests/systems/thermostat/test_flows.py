@@ -1,8 +1,6 @@
 """Thermostat config, options and reconfigure flows."""
 
-from collections.abc import Generator
 from typing import Any
-from unittest.mock import AsyncMock, patch
 
 from homeassistant.config_entries import SOURCE_USER
 from homeassistant.core import HomeAssistant
@@ -40,11 +38,7 @@ TUNING: dict[str, Any] = {
 }
 
 
-@pytest.fixture(autouse=True)
-def mock_setup_entry() -> Generator[AsyncMock]:
-    """Flows are tested alone."""
-    with patch("custom_components.pyiot.async_setup_entry", return_value=True) as mock:
-        yield mock
+pytestmark = pytest.mark.usefixtures("mock_setup_entry")
 
 
 async def test_full_thermostat_flow(hass: HomeAssistant) -> None:

@@ -1,6 +1,6 @@
 """Fail-safe with repair and event, relays that do not follow, restarts, diagnostics."""
 
-from datetime import timedelta
+from datetime import time, timedelta
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
@@ -18,6 +18,7 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.pyiot.const import DOMAIN
+from custom_components.pyiot.core.thermostat import RecurringRule, Schedule, Target
 from custom_components.pyiot.systems.thermostat.const import EVENT_FAIL_SAFE as EVENT_THERMOSTAT_FAIL_SAFE
 from tests.systems.thermostat.conftest import NO_PROTECTION, ZONE_DATA, set_temperature
 
@@ -140,7 +141,46 @@ async def test_corrupt_storage_is_kept_aside(
     assert hass.states.get(CLIMATE).attributes["temperature"] == 20.0
     assert "schedule of Living room is unreadable" in caplog.text
     assert "forgets its relay history" in caplog.text
-    assert hass_storage["pyiot.thermostat.01ZONE.corrupt"]["data"]["schedule"]["rules"] == "garbage"
+    aside = [key for key in hass_storage if key.startswith("pyiot.thermostat.01ZONE.corrupt.")]
+    assert len(aside) == 1, "kept under a key with the time: a second corruption keeps the first copy"
+    assert hass_storage[aside[0]]["data"]["schedule"]["rules"] == "garbage"
+
+
+@pytest.mark.allow_pyiot_warnings
+async def test_one_bad_rule_drops_only_that_rule(
+    hass: HomeAssistant,
+    equipment: None,
+    zone_entry: MockConfigEntry,
+    hass_storage: dict[str, Any],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    good = RecurringRule(
+        rule_id="always",
+        name="all day",
+        target=Target(heat=22.0),
+        weekdays=frozenset(range(7)),
+        start=time(0),
+        end=time(23, 59),
+    )
+    stored = Schedule(
+        time_zone="UTC", default=Target(heat=20.0), sensors={"sensor.office_temperature": 1.0}, rules=[good]
+    ).to_dict()
+    stored["rules"].append({"kind": "recurring", "id": "broken"})
+    hass_storage["pyiot.thermostat.01ZONE"] = {
+        "version": 1,
+        "minor_version": 1,
+        "key": "pyiot.thermostat.01ZONE",
+        "data": {"schedule": stored},
+    }
+    assert await hass.config_entries.async_setup(zone_entry.entry_id)
+    await hass.async_block_till_done()
+    assert hass.states.get(CLIMATE).attributes["temperature"] == 22.0, "the good rule still applies"
+    issue = ir.async_get(hass).async_get_issue(DOMAIN, "dropped_rules_01ZONE")
+    assert issue is not None
+    assert issue.translation_placeholders["rules"].startswith("broken (")
+    aside = issue.translation_placeholders["key"]
+    assert hass_storage[aside]["data"]["records"][0]["data"] == {"kind": "recurring", "id": "broken"}
+    assert caplog.text.count("stored rules left out") == 1
 
 
 async def test_zone_diagnostics(

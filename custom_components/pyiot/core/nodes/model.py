@@ -198,5 +198,8 @@ class Transport(Protocol):
     async def async_write(self, node_id: str, key: str, value: Any) -> None:
         """Deliver a write to the node; raise `WriteError` when it cannot be sent."""
 
+    def forget_node(self, node_id: str) -> None:
+        """Forget what is known of `node_id` (the user deleted it, or admission evicted it)."""
+
     def diagnostics(self) -> dict[str, Any]:
         """The transport's own state and counters (dropped input by reason, ...), JSON-able."""

@@ -4,6 +4,7 @@ PyIoT is the Pyaiot gateway: the protocol is `core.protocols.pyaiot`, the nodes 
 through the shared node hub.
 """
 
+from ...core.nodes import AdmissionLimits, AdmitWhen
 from ...hub import node_entry_kind
 from ...kinds import Discovery, mqtt_topic
 from ..system import System
@@ -21,6 +22,10 @@ PYAIOT_SYSTEM = System(
             discoveries=(
                 Discovery(source="mqtt", step="pyaiot_mqtt_discovery", matches=mqtt_topic(CHECK_TOPIC)),
             ),
+            # Anyone on the broker can publish `node/<id>/...`: a node is a device after its `node/check`
+            # and resource list, at the rates and caps of the entry's options.
+            admit_when=AdmitWhen.HANDSHAKE,
+            limits=AdmissionLimits(),
         ),
     ),
 )

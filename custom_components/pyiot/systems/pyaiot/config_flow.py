@@ -9,6 +9,8 @@ from homeassistant.helpers.service_info.mqtt import MqttServiceInfo
 import probatio as vol
 
 from ...const import CONF_ENTRY_TYPE
+from ...core.nodes import AdmissionLimits
+from ...hub.limits import CONF_LIMITS, limits_from_options, limits_option, limits_section
 from .const import CONF_NODE_TIMEOUT, DEFAULT_NODE_TIMEOUT, MAX_NODE_TIMEOUT, MIN_NODE_TIMEOUT, PYAIOT_MQTT
 
 MQTT_DOMAIN = "mqtt"
@@ -66,7 +68,12 @@ class PyaiotMqttOptionsFlow(OptionsFlowWithReload):
     async def async_step_pyaiot_mqtt(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """How long a silent node stays available."""
         if user_input is not None:
-            return self.async_create_entry(data={CONF_NODE_TIMEOUT: int(user_input[CONF_NODE_TIMEOUT])})
+            return self.async_create_entry(
+                data={
+                    CONF_NODE_TIMEOUT: int(user_input[CONF_NODE_TIMEOUT]),
+                    CONF_LIMITS: limits_option(user_input),
+                }
+            )
         schema = vol.Schema(
             {
                 vol.Required(CONF_NODE_TIMEOUT): NumberSelector(
@@ -77,6 +84,9 @@ class PyaiotMqttOptionsFlow(OptionsFlowWithReload):
                         mode=NumberSelectorMode.BOX,
                         unit_of_measurement="s",
                     )
+                ),
+                **limits_section(
+                    limits_from_options(self.config_entry.options, AdmissionLimits()), discovery=True
                 ),
             }
         )

@@ -18,6 +18,7 @@ from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
 from ...const import DOMAIN, LOGGER
+from ...core.corrupt_records import aside_document, aside_key, summary
 from ...core.thermostat import (
     ControlOutput,
     HvacMode,
@@ -27,6 +28,7 @@ from ...core.thermostat import (
     Target,
     ThermostatController,
 )
+from ...core.thermostat.schedule_recovery import load_schedule
 from .const import EVENT_FAIL_SAFE
 from .settings import ThermostatSettings
 
@@ -87,22 +89,7 @@ class ThermostatZone:
         """
         data = await self._store.async_load() or {}
         if "schedule" in data:
-            try:
-                stored = Schedule.from_dict(data["schedule"], time_zone=self.hass.config.time_zone)
-                # The default target and sensors follow the entry's current settings.
-                schedule = stored.with_default(self.settings.default_target, self.settings.weights)
-                self.controller.schedule = schedule.prune(dt_util.utcnow())
-            except ScheduleError as err:
-                LOGGER.warning(
-                    "The stored schedule of %s is unreadable (%s); it is kept as %s.corrupt and the "
-                    "default target applies",
-                    self.name,
-                    err,
-                    self._store.key,
-                )
-                await Store[dict[str, Any]](
-                    self.hass, STORAGE_VERSION, f"{self._store.key}.corrupt"
-                ).async_save(data)
+            await self._async_load_schedule(data)
         if "controller" in data:
             try:
                 self.controller.load_state(data["controller"])
@@ -113,6 +100,51 @@ class ThermostatZone:
                     self.name,
                     err,
                 )
+
+    async def _async_load_schedule(self, data: dict[str, Any]) -> None:
+        """A bad rule costs that rule only (kept aside, named in a repair); an unreadable schedule all."""
+        now = dt_util.utcnow()
+        try:
+            loaded = load_schedule(data["schedule"], time_zone=self.hass.config.time_zone)
+        except ScheduleError as err:
+            key = aside_key(self._store.key, now)
+            LOGGER.warning(
+                "The stored schedule of %s is unreadable (%s); it is kept in .storage/%s and the default "
+                "target applies",
+                self.name,
+                err,
+                key,
+            )
+            await Store[dict[str, Any]](self.hass, STORAGE_VERSION, key).async_save(data)
+            return
+        # The default target and sensors follow the entry's current settings.
+        schedule = loaded.schedule.with_default(self.settings.default_target, self.settings.weights)
+        self.controller.schedule = schedule.prune(now)
+        if not loaded.dropped:
+            return
+        key = aside_key(self._store.key, now)
+        skipped = [rule.as_skipped() for rule in loaded.dropped]
+        LOGGER.warning(
+            "%s: stored rules left out (%s); they are kept in .storage/%s", self.name, summary(skipped), key
+        )
+        await Store[dict[str, Any]](self.hass, STORAGE_VERSION, key).async_save(
+            aside_document(self._store.key, now, skipped)
+        )
+        ir.async_create_issue(
+            self.hass,
+            DOMAIN,
+            f"dropped_rules_{self.entry.entry_id}",
+            is_fixable=False,
+            severity=ir.IssueSeverity.WARNING,
+            translation_key="dropped_rules",
+            translation_placeholders={
+                "zone": self.name,
+                "rules": ", ".join(
+                    f"{rule.rule_id or f'#{rule.index + 1}'} ({rule.error})" for rule in loaded.dropped
+                ),
+                "key": key,
+            },
+        )
 
     @callback
     def start(self) -> None:

@@ -1,6 +1,6 @@
 """Pyaiot (https://github.com/pyaiot/pyaiot): the MQTT node protocol, without Home Assistant."""
 
-from .mqtt import DropReason, PyaiotMqttGateway
+from .mqtt import ADMIT_WHEN, DropReason, PyaiotMqttGateway
 from .resources import (
     INFO_RESOURCES,
     KNOWN_RESOURCES,
@@ -12,6 +12,7 @@ from .resources import (
 )
 
 __all__ = [
+    "ADMIT_WHEN",
     "INFO_RESOURCES",
     "KNOWN_RESOURCES",
     "DropReason",

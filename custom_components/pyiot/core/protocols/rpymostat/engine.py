@@ -311,6 +311,11 @@ class RPyMostatEngine:
                 host.sensors[point.key] = _Sensor(sensor_id=point.key, point=point)
         self._hosts[host_id] = host
 
+    def forget_node(self, node_id: str) -> None:
+        """The user deleted the host's device: forget it (it comes back, new, when it sends again)."""
+        if (host := self._hosts.pop(node_id, None)) is not None:
+            host.cancel_timers()
+
     # --- HTTP ----------------------------------------------------------------------------------
 
     @web.middleware
