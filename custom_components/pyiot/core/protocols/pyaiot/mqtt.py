@@ -518,7 +518,7 @@ class PyaiotMqttGateway:
             # sent at start), or one the user deleted. Counted, and only logged at debug level.
             self._dropped[DropReason.UNKNOWN_NODE] += 1
             self._logger.debug(
-                "Ignored %s from %s: no check and resource list from it yet", _Short(resource), _Short(node_id)
+                "Ignored %s from %s: no check and resource list yet", _Short(resource), _Short(node_id)
             )
 
     def _on_unlisted(self, node: _Node, resource: str) -> None:
