@@ -6,9 +6,9 @@ proxy, and its advertisements and GATT reach PyIoT through HA's `bluetooth` and 
 """
 
 import asyncio
-from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator
 from typing import Any
-from unittest.mock import MagicMock
+from unittest.mock import MagicMock, PropertyMock, patch
 
 from homeassistant.components import bluetooth
 from homeassistant.components.esphome.const import CONF_NOISE_PSK, DOMAIN as ESPHOME
@@ -59,6 +59,17 @@ async def until(condition: Callable[[], object], limit: float = 10.0) -> None:
     async with asyncio.timeout(limit):
         while not condition():
             await asyncio.sleep(0.02)
+
+
+@pytest.fixture
+def entity_registry_enabled_by_default() -> Iterator[None]:
+    """Every entity enabled, the diagnostic ones disabled by default included (as HA core's fixture)."""
+    with patch(
+        "homeassistant.helpers.entity.Entity.entity_registry_enabled_default",
+        new_callable=PropertyMock,
+        return_value=True,
+    ):
+        yield
 
 
 @pytest.fixture

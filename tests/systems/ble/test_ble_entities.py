@@ -40,7 +40,8 @@ async def test_persistent_device_reads_then_follows_notifications(
 ) -> None:
     events: list[Event] = []
     hass.bus.async_listen(EVENT_BLE, events.append)
-    await until(lambda: state_of(hass, "sensor.pyiot_env_pressure") == "1013.25")
+    await until(lambda: state_of(hass, "text.pyiot_env_label") == "kitchen")  # the last one read
+    assert state_of(hass, "sensor.pyiot_env_pressure") == "1013.25"
     assert state_of(hass, "sensor.pyiot_env_battery_level") == "87"
     assert state_of(hass, "sensor.pyiot_env_temperature") == "21.5"
     assert state_of(hass, "sensor.pyiot_env_humidity") == "45.2"
@@ -107,7 +108,7 @@ async def test_reconnects_and_restores_notifications(
     events: list[str] = []
     hass.bus.async_listen(EVENT_BLE, lambda e: events.append(e.data["type"]))
     link = link_of(loaded_ble)
-    await until(lambda: link.device.connected and state_of(hass, "sensor.pyiot_env_pressure") == "1013.25")
+    await until(lambda: link.device.connected and state_of(hass, "text.pyiot_env_label") == "kitchen")
     proxy.disconnect_peripheral(ENV)
     await until(lambda: "DISCONNECTED" in events)
     assert state_of(hass, "sensor.pyiot_env_temperature") == "21.5", "still in range: available"
