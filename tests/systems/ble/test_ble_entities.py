@@ -4,6 +4,8 @@ from datetime import timedelta
 import struct
 from typing import Any
 
+import bleak_retry_connector
+from homeassistant.components import bluetooth
 from homeassistant.components.number import ATTR_VALUE, SERVICE_SET_VALUE
 from homeassistant.components.text import SERVICE_SET_VALUE as TEXT_SET_VALUE
 from homeassistant.config_entries import ConfigEntryState
@@ -17,7 +19,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 
 from custom_components.pyiot.const import DOMAIN
 from custom_components.pyiot.systems.ble.const import EVENT_BLE
-from tests.systems.ble.conftest import ENTRY_ID, ENV, SECURE, binding, env_gatt, link_of, until
+from tests.systems.ble.conftest import ENTRY_ID, ENV, SECURE, UART, binding, env_gatt, link_of, until
 from tools.simulators.ble_peripherals import PYIOT_LABEL, PYIOT_SETPOINT, uuid16
 from tools.simulators.esphome_ble_proxy import EsphomeBleProxy
 
@@ -249,4 +251,30 @@ async def test_bad_stored_options_are_left_out(
     assert "cannot be used and is left out" in caplog.text
     assert "the default applies" in caplog.text
     assert link_of(ble_entry).policy.mode == "poll"
+    assert await hass.config_entries.async_unload(ble_entry.entry_id)
+
+
+async def test_no_free_slot_raises_a_repair_until_the_device_connects(
+    hass: HomeAssistant,
+    proxy_entry: MockConfigEntry,
+    ble_entry: MockConfigEntry,
+    proxy: EsphomeBleProxy,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(bleak_retry_connector, "BLEAK_OUT_OF_SLOTS_BACKOFF_TIME", 0.01)
+    proxy.slots = 1
+    proxy.broadcast_slots()
+    uart = bluetooth.async_ble_device_from_address(hass, UART, connectable=True)
+    assert uart is not None
+    held = await bleak_retry_connector.establish_connection(
+        bleak_retry_connector.BleakClientWithServiceCache, uart, "held"
+    )
+    await until(lambda: proxy.free_slots == 0)
+    hass.config_entries.async_update_entry(ble_entry, options={**ble_entry.options, "policy": POLL})
+    assert await hass.config_entries.async_setup(ble_entry.entry_id)
+    issue_id = f"ble_out_of_slots_{ENTRY_ID}"
+    await until(lambda: ir.async_get(hass).async_get_issue(DOMAIN, issue_id))
+    await held.disconnect()
+    await until(lambda: ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None)
+    await until(lambda: state_of(hass, "sensor.pyiot_env_battery_level") == "87")
     assert await hass.config_entries.async_unload(ble_entry.entry_id)
