@@ -11,6 +11,7 @@ from ..system import System
 from .config_flow import BleGattOptionsFlow
 from .const import BLE_GATT, CONF_ADDRESS
 from .runtime import BleDeviceHub, async_setup_ble_entry
+from .services import async_setup_services
 
 BLE_GATT_KIND: EntryKind[BleDeviceHub] = EntryKind(
     key=BLE_GATT,
@@ -23,4 +24,4 @@ BLE_GATT_KIND: EntryKind[BleDeviceHub] = EntryKind(
     redact=frozenset({CONF_ADDRESS}),
 )
 
-BLE_SYSTEM = System(name="BLE GATT", kinds=(BLE_GATT_KIND,))
+BLE_SYSTEM = System(name="BLE GATT", kinds=(BLE_GATT_KIND,), async_setup_services=async_setup_services)

@@ -35,6 +35,8 @@ from ...core.protocols.ble import (
     DeviceEvent,
     DeviceEventType,
     OutOfSlotsError,
+    ResetCommand,
+    normalize_uuid,
 )
 from ...hub import NodeHub
 from ...hub.kind import TRUSTED_LIMITS
@@ -43,6 +45,7 @@ from .const import (
     CONF_ADDRESS,
     CONF_CHARACTERISTICS,
     CONF_POLICY,
+    CONF_RESET,
     CONNECTED_VIA_KEY,
     EVENT_BLE,
     RSSI_KEY,
@@ -90,6 +93,18 @@ def bindings_from_options(options: dict[str, Any]) -> list[CharacteristicBinding
     return bindings
 
 
+def reset_from_options(options: dict[str, Any]) -> ResetCommand | None:
+    """The reset request of the device: a characteristic and the bytes to write, if configured."""
+    reset = options.get(CONF_RESET)
+    if not reset:
+        return None
+    try:
+        return ResetCommand(uuid=normalize_uuid(str(reset["uuid"])), value=bytes.fromhex(str(reset["value"])))
+    except (KeyError, TypeError, ValueError) as err:
+        LOGGER.error("The stored BLE reset command cannot be used: %s (%s)", reset, err)
+        return None
+
+
 def partial_address(address: str) -> str:
     """`C0:FF:EE:00:00:01` → `XX:XX:XX:XX:00:01`: enough to tell devices apart in a report."""
     return "XX:XX:XX:XX:" + address[-5:]
@@ -128,6 +143,7 @@ class BleDeviceLink:
             bindings=bindings_from_options(dict(entry.options)),
             policy=self.policy,
             name=entry.title,
+            reset=reset_from_options(dict(entry.options)),
             event_sink=self._on_event,
             on_error=self._on_error,
             clock=dt_util.now,
