@@ -90,6 +90,27 @@ def _provision_pyaiot_mqtt(ha: HomeAssistant, settings: Settings, timeout: float
     return flow_outcome(result)
 
 
+# --- FmPyIOT devices over MQTT ----------------------------------------------------------------------
+
+FMPYIOT_TITLE = "FmPyIOT MQTT devices"
+
+
+def _fmpyiot_simulators(settings: Settings) -> list[Simulator]:
+    return [
+        Simulator(
+            name="fmpyiot-devices",
+            module="tools.simulators.fmpyiot_node",
+            args=("--host", "127.0.0.1", "--port", str(settings.mqtt_port), "--devices", "2"),
+        )
+    ]
+
+
+def _provision_fmpyiot(ha: HomeAssistant, settings: Settings, timeout: float) -> str:
+    if FMPYIOT_TITLE in entry_titles(ha):
+        return "the entry exists already"
+    return flow_outcome(ha.flow(DOMAIN, {"next_step_id": "fmpyiot_mqtt"}, {}))
+
+
 # --- RPyMostat sensor hosts -------------------------------------------------------------------------
 
 
@@ -166,6 +187,12 @@ DEV_SYSTEMS: tuple[DevSystem, ...] = (
         ports={},
         simulators=_pyaiot_mqtt_simulators,
         provision=_provision_pyaiot_mqtt,
+    ),
+    DevSystem(
+        name="FmPyIOT devices",
+        ports={},
+        simulators=_fmpyiot_simulators,
+        provision=_provision_fmpyiot,
     ),
     DevSystem(
         name="RPyMostat sensor hosts",
