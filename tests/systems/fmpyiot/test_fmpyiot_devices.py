@@ -52,9 +52,15 @@ async def test_a_device_appears_with_its_identity_and_values(
         found = _entities(hass, device).items()
         return next((e for key, e in found if key.endswith("temperature") and e.domain == "sensor"), None)
 
-    await wait_for(
-        lambda: temperature() is not None and _state(hass, temperature()) not in {None, "unknown"}, timeout=20
-    )
+    async def temperature_known() -> bool:
+        # Its periodic send: the first may come before the entity exists.
+        await runner.publish_value("./temperature")
+        await asyncio.sleep(0.2)
+        return (found := temperature()) is not None and _state(hass, found) not in {None, "unknown"}
+
+    async with asyncio.timeout(20):
+        while not await temperature_known():
+            pass
     entity = temperature()
     assert entity is not None
     assert entity.domain == "sensor"
