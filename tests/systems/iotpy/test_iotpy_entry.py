@@ -2,6 +2,7 @@
 
 import asyncio
 from collections.abc import Callable
+import json
 from pathlib import Path
 import textwrap
 
@@ -10,6 +11,8 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er, issue_registry as ir
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.components.diagnostics import get_diagnostics_for_config_entry
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.pyiot.const import DOMAIN
 from custom_components.pyiot.systems.iotpy.const import CONF_VARIABLES, CONF_WATCH_INTERVAL, CONF_WATCHDOG
@@ -162,3 +165,14 @@ def test_malformed_variable_settings_are_ignored() -> None:
     parsed = variable_settings({CONF_VARIABLES: {"a": {"k": {"exposure": "number"}, "bad": 1}, "b": 2}})
     assert list(parsed) == ["a"]
     assert parsed["a"]["k"].writable
+
+
+async def test_diagnostics_show_files_devices_and_variables(
+    hass: HomeAssistant, hass_client: ClientSessionGenerator, loaded_iotpy: MockConfigEntry
+) -> None:
+    await wait_for(
+        hass, lambda: state_of(hass, "sensor", RELAY, "heating_setpoint") not in {None, STATE_UNAVAILABLE}
+    )
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, loaded_iotpy)
+    assert RELAY in json.dumps(diagnostics)
+    assert "heating_setpoint" in json.dumps(diagnostics["transport"])
