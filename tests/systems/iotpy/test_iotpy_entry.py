@@ -176,3 +176,20 @@ async def test_diagnostics_show_files_devices_and_variables(
     diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, loaded_iotpy)
     assert RELAY in json.dumps(diagnostics)
     assert "heating_setpoint" in json.dumps(diagnostics["transport"])
+
+
+async def test_an_edited_file_is_reloaded_with_its_entities_kept(
+    hass: HomeAssistant, devices_folder: Path, loaded_iotpy: MockConfigEntry
+) -> None:
+    await wait_for(hass, lambda: entity_id(hass, "sensor", RELAY, "heating_setpoint") is not None)
+    before = entity_id(hass, "sensor", RELAY, "heating_setpoint")
+    path = devices_folder / "heating_relay.py"
+    source = path.read_text(encoding="utf-8").replace(
+        'self.addVariable("heating_switch_count", "number of relay switches")',
+        'self.addVariable("heating_switch_count", "number of relay switches")\n'
+        '        self.addVariable("heating_added", "a variable added by an edit")\n'
+        '        self.setVariableValue("heating_added", 7)',
+    )
+    path.write_text(source, encoding="utf-8")
+    await wait_for(hass, lambda: state_of(hass, "sensor", RELAY, "heating_added") == "7")
+    assert entity_id(hass, "sensor", RELAY, "heating_setpoint") == before
