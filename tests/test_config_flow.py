@@ -33,7 +33,14 @@ async def test_menu_offers_every_kind(hass: HomeAssistant) -> None:
     result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
     assert result["type"] is FlowResultType.MENU
     assert result["menu_options"] == list(ENTRY_KINDS)
-    assert list(ENTRY_KINDS) == ["pyaiot_mqtt", "thermostat", "rpymostat", "fmpyiot_mqtt", "ble_gatt"]
+    assert list(ENTRY_KINDS) == [
+        "pyaiot_mqtt",
+        "thermostat",
+        "rpymostat",
+        "fmpyiot_mqtt",
+        "ble_gatt",
+        "iotpy_files",
+    ]
 
 
 def test_manifest_lists_the_mqtt_topics_of_every_kind() -> None:

@@ -2,12 +2,18 @@
 
 from .ble.config_flow import BleConfigSteps
 from .fmpyiot.config_flow import FmPyIotConfigSteps
+from .iotpy.config_flow import IotpyConfigSteps
 from .pyaiot.config_flow import PyaiotConfigSteps
 from .rpymostat.config_flow import RPyMostatConfigSteps
 from .thermostat.config_flow import ThermostatConfigSteps
 
 
 class SystemConfigSteps(
-    PyaiotConfigSteps, ThermostatConfigSteps, RPyMostatConfigSteps, FmPyIotConfigSteps, BleConfigSteps
+    PyaiotConfigSteps,
+    ThermostatConfigSteps,
+    RPyMostatConfigSteps,
+    FmPyIotConfigSteps,
+    BleConfigSteps,
+    IotpyConfigSteps,
 ):
     """Every system's steps; `config_flow.PyIoTConfigFlow` adds the menu and the routing."""

@@ -264,6 +264,10 @@ class IotpyRuntime:
 
     # --- reloading -----------------------------------------------------------------------------
 
+    def forget_node(self, node_id: str) -> None:
+        """The user deleted the device: forget what was remembered of it (a running device reports anew)."""
+        self._memory.pop(node_id, None)
+
     async def async_reload(self, file: str | None = None) -> None:
         """Import `file` (a name such as `relay.py`), or every file, again, changed or not."""
         if not self._running:
