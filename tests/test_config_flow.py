@@ -32,7 +32,8 @@ pytestmark = pytest.mark.usefixtures("mock_setup_entry")
 async def test_menu_offers_every_kind(hass: HomeAssistant) -> None:
     result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
     assert result["type"] is FlowResultType.MENU
-    assert result["menu_options"] == list(ENTRY_KINDS) == ["pyaiot_mqtt", "thermostat", "rpymostat"]
+    assert result["menu_options"] == list(ENTRY_KINDS)
+    assert list(ENTRY_KINDS) == ["pyaiot_mqtt", "thermostat", "rpymostat", "fmpyiot_mqtt", "ble_gatt"]
 
 
 def test_manifest_lists_the_mqtt_topics_of_every_kind() -> None:

@@ -9,6 +9,7 @@ Standard library only (it runs with `.venv/bin/python` before and while Home Ass
     python -m tools.develop ha-port CONFIG_DIR          the port HA will listen on
     python -m tools.develop seed-http CONFIG_DIR PORT   before the first start: HA on 127.0.0.1:PORT
     python -m tools.develop set-mqtt CONFIG_DIR ...     point the stored MQTT entry at our broker (HA stopped)
+    python -m tools.develop simulators --mqtt-port P   the simulators of every system: name, module, args
     python -m tools.develop provision URL ...           onboard the owner, add the MQTT and PyIoT entries
     python -m tools.develop check URL ...               end-to-end check of a running instance
 
@@ -31,14 +32,14 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
+from tools.develop_systems import DEV_SYSTEMS, flow_outcome, saved_settings, settings
+
 USERNAME = "dev"
 OWNER_NAME = "PyIoT Developer"
 LANGUAGE = "en"
 MQTT_HOST = "127.0.0.1"
 DOMAIN = "pyiot"
-PYIOT_ENTRY_TYPE = "pyaiot_mqtt"
 HTTP_TIMEOUT = 30.0
-MAX_ZONE_SENSORS = 12  # a zone's limit (systems/thermostat/flow_schemas.py)
 
 
 def say(message: str) -> None:
@@ -459,14 +460,6 @@ class HomeAssistant:
             raise
 
 
-def _flow_outcome(result: dict[str, Any]) -> str:
-    if result.get("type") == "create_entry":
-        return f"added entry `{result.get('title')}`"
-    if result.get("type") == "abort":
-        return f"aborted: {result.get('reason')}"
-    return f"stopped at step {result.get('step_id')}: {result.get('errors') or result.get('type')}"
-
-
 def add_mqtt_entry(ha: HomeAssistant, port: int, protocol: str) -> None:
     """Add HA's MQTT entry for our broker unless one exists."""
     if ha.entries("mqtt"):
@@ -475,67 +468,13 @@ def add_mqtt_entry(ha: HomeAssistant, port: int, protocol: str) -> None:
     settings = {"set_client_cert": False, "set_ca_cert": "off", "transport": "tcp"}
     broker = {"broker": MQTT_HOST, "port": port, "protocol": protocol, "other_settings": settings}
     result = ha.flow("mqtt", broker)
-    say(f"MQTT broker {MQTT_HOST}:{port}: {_flow_outcome(result)}")
+    say(f"MQTT broker {MQTT_HOST}:{port}: {flow_outcome(result)}")
     if result.get("type") != "create_entry":
         raise SystemExit("could not add the MQTT entry")
 
 
-def add_pyiot_entry(ha: HomeAssistant) -> None:
-    """Add the PyIoT `pyaiot_mqtt` entry through the config flow menu, as a user would."""
-    if ha.entries(DOMAIN):
-        say("PyIoT: an entry exists already")
-        return
-    result = ha.flow(DOMAIN, {"next_step_id": PYIOT_ENTRY_TYPE}, {})
-    say(f"PyIoT (Pyaiot MQTT nodes): {_flow_outcome(result)}")
-    if result.get("type") != "create_entry":
-        raise SystemExit("could not add the PyIoT entry")
-
-
-DEMO_HEATER = "input_boolean.demo_heater"
-DEMO_TUNING: dict[str, Any] = {
-    "algorithm": "hysteresis",
-    "aggregate_method": "weighted_mean",
-    "default_temperature": 21.0,
-    "stale_minutes": 30,
-    "fail_safe": "off",
-    "frost_duty": 20,
-    "target_temp_step": 0.5,
-    "optimum_start": True,
-    "protection": {
-        "min_on_minutes": 1,
-        "min_off_minutes": 1,
-        "max_starts_per_hour": 12,
-        "max_run_minutes": 0,
-    },
-    "presets": {"away": 16, "eco": 18, "comfort": 21, "sleep": 18.5, "boost": 23},
-}
-
-
-def add_demo_thermostat(ha: HomeAssistant, timeout: float) -> None:
-    """Add a thermostat zone on the simulated nodes' temperatures, heating with the demo heater."""
-    if any(entry.get("title") == "Demo zone" for entry in ha.entries(DOMAIN)):
-        say("PyIoT: the demo thermostat zone exists already")
-        return
-    query = "{{ integration_entities('pyiot') | select('match', 'sensor\\..*temperature') | list | tojson }}"
-
-    def sensors() -> list[str] | None:
-        found = list(json.loads(ha.template(query)))[:MAX_ZONE_SENSORS]
-        return found or None
-
-    temperatures = _wait_until("temperature sensors of the simulated nodes", timeout, sensors)
-    result = ha.flow(
-        DOMAIN,
-        {"next_step_id": "thermostat"},
-        {"name": "Demo zone", "heaters": [DEMO_HEATER], "coolers": [], "sensors": temperatures},
-        {f"weight_{number}": 1.0 for number in range(1, len(temperatures) + 1)},
-        DEMO_TUNING,
-        {"max_lead_minutes": 180},
-        {"cold_tolerance": 0.3, "hot_tolerance": 0.3},
-    )
-    say(f"PyIoT (thermostat zone on {len(temperatures)} sensors): {_flow_outcome(result)}")
-
-
-def _wait_until[T](what: str, timeout: float, probe: Callable[[], T | None], interval: float = 1.0) -> T:
+def wait_until[T](what: str, timeout: float, probe: Callable[[], T | None], interval: float = 1.0) -> T:
+    """What `probe` returns once it returns something (API errors count as nothing yet)."""
     deadline = time.monotonic() + timeout
     while True:
         with contextlib.suppress(ApiError, OSError):
@@ -569,7 +508,7 @@ def check(ha: HomeAssistant, timeout: float) -> None:
                     return entity_id, f"{state['state']} {state['attributes'].get('unit_of_measurement', '')}"
         return None
 
-    sensor, value = _wait_until("a numeric sensor.*temperature* entity of PyIoT", timeout, temperature)
+    sensor, value = wait_until("a numeric sensor.*temperature* entity of PyIoT", timeout, temperature)
     say(f"check: {sensor} = {value}")
     devices = ha.template("{{ integration_entities('pyiot') | map('device_id') | unique | list | count }}")
     say(f"check: PyIoT has {len(pyiot_entities())} entities on {devices} devices")
@@ -578,7 +517,7 @@ def check(ha: HomeAssistant, timeout: float) -> None:
         switches = [e for e in pyiot_entities() if e.startswith("switch.")]
         return next((e for e in switches if "led" in e), switches[0] if switches else None)
 
-    switch = _wait_until("a switch entity of PyIoT", timeout, led_switch)
+    switch = wait_until("a switch entity of PyIoT", timeout, led_switch)
     for service, wanted in (("turn_on", "on"), ("turn_off", "off")):
         ha.request("POST", f"/api/services/switch/{service}", {"entity_id": switch})
 
@@ -586,11 +525,23 @@ def check(ha: HomeAssistant, timeout: float) -> None:
             state = ha.state(switch)
             return state["state"] if state and state["state"] == wanted else None
 
-        _wait_until(f"{switch} to be {wanted}", 30, reached, interval=0.25)
+        wait_until(f"{switch} to be {wanted}", 30, reached, interval=0.25)
         say(f"check: switch.{service} -> {switch} is {wanted}")
 
     if len(ha.entries(DOMAIN)) > 1:
         check_zone(ha, timeout, pyiot_entities)
+    check_entries_loaded(ha)
+
+
+def check_entries_loaded(ha: HomeAssistant) -> None:
+    """Every PyIoT entry (one per simulated system, and the zone) set up."""
+
+    def entries_loaded() -> list[str] | None:
+        entries = ha.entries(DOMAIN)
+        return [entry["title"] for entry in entries] if all(e["state"] == "loaded" for e in entries) else None
+
+    titles = wait_until("every PyIoT entry to load", 60, entries_loaded)
+    say(f"check: every PyIoT entry is loaded: {', '.join(titles)}")
 
 
 def check_zone(ha: HomeAssistant, timeout: float, pyiot_entities: Callable[[], list[str]]) -> None:
@@ -604,7 +555,7 @@ def check_zone(ha: HomeAssistant, timeout: float, pyiot_entities: Callable[[], l
                 return f"{entity_id}: {attributes['current_temperature']} °C, {attributes.get('hvac_action')}"
         return None
 
-    say(f"check: {_wait_until('the demo thermostat zone to have a temperature', timeout, zone)}")
+    say(f"check: {wait_until('the demo thermostat zone to have a temperature', timeout, zone)}")
 
 
 # --- command line -------------------------------------------------------------------------------
@@ -665,7 +616,12 @@ def main(argv: list[str] | None = None) -> int:
     provision.add_argument("--onboard", action="store_true", help="do the open onboarding steps")
     provision.add_argument("--mqtt-port", type=int, help="add the MQTT entry for this local broker port")
     provision.add_argument("--mqtt-protocol", default="5", help="MQTT protocol version of the broker")
-    provision.add_argument("--pyiot", action="store_true", help="add the PyIoT Pyaiot MQTT entry")
+    provision.add_argument("--pyiot", action="store_true", help="add the PyIoT entries of every system")
+    cmd = commands.add_parser("simulators")
+    for parser_ in (provision, cmd):
+        parser_.add_argument("--dev-dir", type=Path, default=Path(".develop"), help="state directory")
+        parser_.add_argument("--nodes", type=int, default=3, help="simulated Pyaiot MQTT nodes")
+    cmd.add_argument("--mqtt-port", type=int, required=True)
     args = parser.parse_args(argv)
     try:
         return _run(args)
@@ -683,6 +639,8 @@ def _run(args: argparse.Namespace) -> int:
             _files(args)
         case "free-port" | "ha-port" | "wait-port":
             return _ports(args)
+        case "simulators":
+            _simulators(args)
         case "provision":
             return _provision(args)
         case "check":
@@ -716,6 +674,20 @@ def _provision(args: argparse.Namespace) -> int:
         ha.logout()
 
 
+def add_pyiot_entries(ha: HomeAssistant, args: argparse.Namespace) -> None:
+    """Add every system's PyIoT entries for its simulated devices, as a user would."""
+    chosen = saved_settings(args.dev_dir, args.mqtt_port or 0, args.nodes)
+    for system in DEV_SYSTEMS:
+        say(f"PyIoT ({system.name}): {system.provision(ha, chosen, args.timeout)}")
+
+
+def _simulators(args: argparse.Namespace) -> None:
+    chosen = settings(args.dev_dir, args.mqtt_port, args.nodes, free_port)
+    for system in DEV_SYSTEMS:
+        for simulator in system.simulators(chosen):
+            print("\t".join((simulator.name, simulator.module, *simulator.args)))
+
+
 def _provision_with(ha: HomeAssistant, args: argparse.Namespace) -> int:
     credentials = read_credentials(args.credentials)
     ha.wait_http(args.timeout, _alive(args.hass_pid))
@@ -725,8 +697,7 @@ def _provision_with(ha: HomeAssistant, args: argparse.Namespace) -> int:
             if args.mqtt_port:
                 add_mqtt_entry(ha, args.mqtt_port, args.mqtt_protocol)
             if args.pyiot:
-                add_pyiot_entry(ha)
-                add_demo_thermostat(ha, args.timeout)
+                add_pyiot_entries(ha, args)
         except ApiError as err:
             say(f"provisioning failed: {err}")
             return 1

@@ -2,6 +2,7 @@
 
 from typing import Any, override
 
+from homeassistant.components.bluetooth import BluetoothServiceInfoBleak
 from homeassistant.config_entries import ConfigEntry, ConfigFlowResult, OptionsFlow
 from homeassistant.core import callback
 from homeassistant.data_entry_flow import BaseServiceInfo
@@ -55,7 +56,13 @@ class PyIoTConfigFlow(SystemConfigSteps, domain=DOMAIN):
     async def async_step_zeroconf(self, discovery_info: ZeroconfServiceInfo) -> ConfigFlowResult:
         return await self._async_route_discovery("zeroconf", discovery_info)
 
-    async def _async_route_discovery(self, source: str, discovery_info: BaseServiceInfo) -> ConfigFlowResult:
+    @override
+    async def async_step_bluetooth(self, discovery_info: BluetoothServiceInfoBleak) -> ConfigFlowResult:
+        return await self._async_route_discovery("bluetooth", discovery_info)
+
+    async def _async_route_discovery(
+        self, source: str, discovery_info: BaseServiceInfo | BluetoothServiceInfoBleak
+    ) -> ConfigFlowResult:
         """Hand a discovery to the kind that owns it (several kinds may share one source)."""
         for kind in ENTRY_KINDS.values():
             for discovery in kind.discoveries:

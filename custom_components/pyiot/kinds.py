@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from homeassistant.components.bluetooth import BluetoothServiceInfoBleak
 from homeassistant.config_entries import ConfigEntry, OptionsFlow
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
@@ -48,11 +49,11 @@ class Discovery:
     """"mqtt", "zeroconf" or "bluetooth": the discovery step HA calls."""
     step: str
     """The flow step (without `async_step_`) that takes the discovery info."""
-    matches: Callable[[BaseServiceInfo], bool]
+    matches: Callable[[BaseServiceInfo | BluetoothServiceInfoBleak], bool]
     """Whether this kind owns a discovery of its source (by topic, service type, ...)."""
 
 
-def mqtt_topic(topic: str) -> Callable[[BaseServiceInfo], bool]:
+def mqtt_topic(topic: str) -> Callable[[BaseServiceInfo | BluetoothServiceInfoBleak], bool]:
     """Match MQTT discoveries of one manifest topic."""
     return lambda info: isinstance(info, MqttServiceInfo) and info.subscribed_topic == topic
 

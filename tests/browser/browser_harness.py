@@ -24,7 +24,8 @@ from typing import Any
 
 from playwright.sync_api import Browser, Page, Playwright
 
-from tools.develop import DEMO_TUNING, ApiError, HomeAssistant, free_port, seed_http_settings
+from tools.develop import ApiError, HomeAssistant, free_port, seed_http_settings
+from tools.develop_systems import DEMO_TUNING
 
 ROOT = Path(__file__).parents[2]
 ARTIFACTS = Path(__file__).parent / "artifacts"

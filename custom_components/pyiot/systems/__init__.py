@@ -12,12 +12,14 @@ from homeassistant.core import HomeAssistant
 
 from ..const import CONF_ENTRY_TYPE
 from ..kinds import EntryKind
+from .ble import BLE_SYSTEM
+from .fmpyiot import FMPYIOT_SYSTEM
 from .pyaiot import PYAIOT_SYSTEM
 from .rpymostat import RPYMOSTAT_SYSTEM
 from .system import System
 from .thermostat import THERMOSTAT_SYSTEM
 
-SYSTEMS: tuple[System, ...] = (PYAIOT_SYSTEM, THERMOSTAT_SYSTEM, RPYMOSTAT_SYSTEM)
+SYSTEMS: tuple[System, ...] = (PYAIOT_SYSTEM, THERMOSTAT_SYSTEM, RPYMOSTAT_SYSTEM, FMPYIOT_SYSTEM, BLE_SYSTEM)
 
 ENTRY_KINDS: dict[str, EntryKind[Any]] = {kind.key: kind for system in SYSTEMS for kind in system.kinds}
 """Every kind of entry by its key, in the order the config flow's menu offers them."""

@@ -56,12 +56,27 @@ def ipv6_loopback_works() -> bool:
     return True
 
 
+GENEROUS_TIMEOUT = 60.0
+"""Seconds a request to a node on loopback may take: never reached by a node that answers, even on a
+loaded machine (a shorter one made answered requests fail as timeouts under CPU load)."""
+SHORT_TIMEOUT = 0.3
+"""For tests of a node that never answers: they wait this long, whatever the load."""
+
+
 @pytest.fixture
-async def gateway(listener: RecordingListener, clock: FakeClock) -> AsyncIterator[PyaiotCoapGateway]:
+def request_timeout() -> float:
+    """The gateway's request timeout; tests of silent nodes parametrize it with `SHORT_TIMEOUT`."""
+    return GENEROUS_TIMEOUT
+
+
+@pytest.fixture
+async def gateway(
+    listener: RecordingListener, clock: FakeClock, request_timeout: float
+) -> AsyncIterator[PyaiotCoapGateway]:
     """A gateway on a free port of every address, nodes reached on the port of their alive."""
     gateway = PyaiotCoapGateway(
         listener,
-        CoapSettings(port=0, node_port=None, request_timeout=1.0, rediscovery_backoff=0.0),
+        CoapSettings(port=0, node_port=None, request_timeout=request_timeout, rediscovery_backoff=0.0),
         logger=LOGGER,
         clock=clock,
     )

@@ -19,7 +19,13 @@ from custom_components.pyiot.core.protocols.pyaiot.coap_settings import (
     normalise_address,
 )
 from custom_components.pyiot.core.protocols.pyaiot.errors import PyaiotWriteError, WriteProblem
-from tests.core.pyaiot_gateways.conftest import LOGGER, FakeClock, ipv6_loopback_works
+from tests.core.pyaiot_gateways.conftest import (
+    GENEROUS_TIMEOUT,
+    LOGGER,
+    SHORT_TIMEOUT,
+    FakeClock,
+    ipv6_loopback_works,
+)
 from tests.support.recording_listener import RecordingListener
 from tools.simulators.pyaiot_coap_node import NodeOptions, SimulatedCoapNode
 
@@ -169,7 +175,7 @@ async def test_observable_resources_are_observed(
 async def test_observation_is_not_used_when_disabled(listener: RecordingListener, clock: FakeClock) -> None:
     gateway = PyaiotCoapGateway(
         listener,
-        CoapSettings(port=0, node_port=None, observe=False, request_timeout=1.0),
+        CoapSettings(port=0, node_port=None, observe=False, request_timeout=GENEROUS_TIMEOUT),
         logger=LOGGER,
         clock=clock,
     )
@@ -209,6 +215,7 @@ async def test_write_refused_with_4_00_changes_nothing(
     assert node.state.led == "0"
 
 
+@pytest.mark.parametrize("request_timeout", [SHORT_TIMEOUT])
 async def test_write_without_answer_times_out(
     gateway: PyaiotCoapGateway, make_node: MakeNode, listener: RecordingListener
 ) -> None:
@@ -276,12 +283,12 @@ async def test_observation_resumes_after_a_loss(
     await node.start(announce=False)  # same port, a fresh server without the observation
     clock.now += 200
     gateway.expire_silent_nodes()
-    for task in list(gateway._tasks):
-        if "observe" in task.get_name():
-            task.cancel()
-    await asyncio.sleep(0.05)
+    observations = [task for task in gateway._tasks if "observe" in task.get_name()]
+    for task in observations:
+        task.cancel()
+    await asyncio.gather(*observations, return_exceptions=True)
     await alive(gateway, node)
-    await asyncio.sleep(0.2)
+    await asyncio.gather(*[t for t in gateway._tasks if "re-observe" in t.get_name()])
     assert gateway.requests_sent["observe"] == 2
     assert discoveries(node) == 1
 
@@ -291,7 +298,7 @@ async def test_restored_node_takes_pushes_before_its_alive(
     listener: RecordingListener, clock: FakeClock
 ) -> None:
     gateway = PyaiotCoapGateway(
-        listener, CoapSettings(port=0, request_timeout=1.0), logger=LOGGER, clock=clock
+        listener, CoapSettings(port=0, request_timeout=GENEROUS_TIMEOUT), logger=LOGGER, clock=clock
     )
     restored = gateway.restore_nodes(
         [
@@ -330,6 +337,7 @@ async def test_restored_node_takes_pushes_before_its_alive(
 
 
 @pytest.mark.allow_pyiot_warnings
+@pytest.mark.parametrize("request_timeout", [SHORT_TIMEOUT])
 async def test_node_that_never_answers(
     gateway: PyaiotCoapGateway,
     make_node: MakeNode,
@@ -492,7 +500,9 @@ async def test_one_context_on_two_addresses(listener: RecordingListener, clock: 
         port = probe.getsockname()[1]
     gateway = PyaiotCoapGateway(
         listener,
-        CoapSettings(port=port, addresses=("::1", "127.0.0.1"), node_port=None, request_timeout=1.0),
+        CoapSettings(
+            port=port, addresses=("::1", "127.0.0.1"), node_port=None, request_timeout=GENEROUS_TIMEOUT
+        ),
         logger=LOGGER,
         clock=clock,
     )
@@ -522,7 +532,10 @@ async def test_fixed_node_port_like_upstream(listener: RecordingListener, clock:
     node = SimulatedCoapNode("1234", gateway="::1", bind="::1")
     await node.start(announce=False)
     gateway = PyaiotCoapGateway(
-        listener, CoapSettings(port=0, node_port=node.port, request_timeout=1.0), logger=LOGGER, clock=clock
+        listener,
+        CoapSettings(port=0, node_port=node.port, request_timeout=GENEROUS_TIMEOUT),
+        logger=LOGGER,
+        clock=clock,
     )
     await gateway.async_start()
     sender = await aiocoap.Context.create_client_context(transports=["udp6"])
@@ -545,7 +558,7 @@ async def test_fixed_node_port_like_upstream(listener: RecordingListener, clock:
 async def test_reread_of_resources_not_pushed(listener: RecordingListener, clock: FakeClock) -> None:
     gateway = PyaiotCoapGateway(
         listener,
-        CoapSettings(port=0, node_port=None, reread_interval=0.05, request_timeout=1.0),
+        CoapSettings(port=0, node_port=None, reread_interval=0.05, request_timeout=GENEROUS_TIMEOUT),
         logger=LOGGER,
         clock=clock,
     )

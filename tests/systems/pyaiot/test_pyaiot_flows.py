@@ -39,7 +39,7 @@ async def test_user_menu_then_pyaiot(
 ) -> None:
     result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
     assert result["type"] is FlowResultType.MENU
-    assert result["menu_options"] == ["pyaiot_mqtt", "thermostat", "rpymostat"]
+    assert result["menu_options"] == ["pyaiot_mqtt", "thermostat", "rpymostat", "fmpyiot_mqtt", "ble_gatt"]
 
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {"next_step_id": "pyaiot_mqtt"}

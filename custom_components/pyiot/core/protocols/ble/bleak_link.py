@@ -45,7 +45,12 @@ AUTHENTICATION_MARKERS: Final = (
     "(0x0f)",
     "(0x08)",
 )
-DISCONNECTED_MARKERS: Final = ("not connected", "disconnected", "connection status changed")
+DISCONNECTED_MARKERS: Final = (
+    "not connected",
+    "disconnected",
+    "connection status changed",
+    "changed connection status",  # bleak-esphome: the link dropped while an operation waited
+)
 
 
 def translate(err: Exception, address: str) -> BleError:

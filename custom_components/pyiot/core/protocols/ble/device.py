@@ -401,16 +401,28 @@ class BleGattDevice:
         self._emit(DeviceEventType.DISCONNECTED, reason=reason)
 
     async def _keep_connected(self) -> None:
-        """PERSISTENT: (re)connect with backoff and jitter, then wait for the link to drop."""
+        """PERSISTENT: (re)connect with backoff and jitter, then keep the link until it drops.
+
+        Every point is read at once and every `poll_interval`: notifications only say what changed.
+        """
         while self._running:
             try:
                 await self._ensure_connected()
+                await self.poll()
             except BleError as err:
                 self._background_failure(err)
                 await asyncio.sleep(self._backoff.next_delay())
                 continue
             self._recovered()
-            await self._link_lost.wait()
+            while not self._link_lost.is_set():
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(self.policy.poll_interval):
+                        await self._link_lost.wait()
+                if not self._link_lost.is_set():
+                    try:
+                        await self.poll()
+                    except BleError as err:
+                        self._background_failure(err)
             await asyncio.sleep(self._backoff.next_delay())
 
     async def _poll_loop(self) -> None:

@@ -267,6 +267,27 @@ class FmPyIotGateway:
         ):
             await self._publish(topic, "")
 
+    def link_lost(self) -> None:
+        """The MQTT client lost the broker: every device is unavailable until it is heard from again."""
+        for device in self._book.devices():
+            if device.liveness.available:
+                device.liveness.stop()
+                self._reporter.lost(device)
+
+    def link_restored(self) -> None:
+        """The MQTT client is back and subscribed: ask every device now, not at its next periodic send."""
+        if self._running:
+            self._spawn(self.async_refresh_all())
+
+    def forget_node(self, node_id: str) -> None:
+        """Forget a device (the user deleted it, or admission evicted it); it is found again if it speaks."""
+        device = self._book.by_id.pop(node_id, None)
+        if device is None:
+            return
+        self._book.forget(device)
+        device.cancel_waiters(f"FmPyIOT device {device.label} was forgotten")
+        self._state_changed()
+
     # --- storage ---------------------------------------------------------------------------------
 
     def restore(self, stored: Mapping[str, Any]) -> None:

@@ -1,0 +1,226 @@
+"""Config flow steps of the BLE GATT system: pick or confirm a device, explore its GATT, tick entities.
+
+Discovery: HA's bluetooth matches the manifest's `bluetooth` matchers and starts a flow per device
+(`async_step_bluetooth` routes it here). By hand: a list of every connectable device HA sees.
+Both end in the explorer: one connection lists the characteristics, the user ticks which become
+entities; characteristics the core does not know get a format, one step each.
+"""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from homeassistant.components.bluetooth import BluetoothServiceInfoBleak
+from homeassistant.config_entries import ConfigFlow, ConfigFlowResult, OptionsFlowWithReload
+from homeassistant.helpers.selector import SelectOptionDict, SelectSelector, SelectSelectorConfig
+import probatio as vol
+
+from ...const import CONF_ENTRY_TYPE
+from ...core.protocols.ble import BleError, CharacteristicBinding, GattCharacteristic, normalize_address
+from .const import BLE_GATT, CONF_ADDRESS, CONF_GATT, CONF_MODE, CONF_POLICY, CONF_POLL_INTERVAL
+from .explorer import (
+    DEFAULT_POLICY,
+    Selection,
+    async_explore,
+    characteristics_schema,
+    connectable_devices,
+    default_selection,
+    device_label,
+    flow_error,
+    format_binding,
+    format_schema,
+    gatt_as_dict,
+    gatt_from_dict,
+    unknown_placeholders,
+)
+from .runtime import BLUETOOTH, bindings_from_options
+
+
+@dataclass
+class _Choice:
+    """What a flow gathered so far."""
+
+    address: str = ""
+    name: str = ""
+    gatt: list[GattCharacteristic] = field(default_factory=list)
+    selection: Selection | None = None
+    policy: dict[str, Any] = field(default_factory=lambda: dict(DEFAULT_POLICY))
+
+
+class BleConfigSteps(ConfigFlow):
+    """Steps of the BLE GATT device entry kind, part of PyIoT's one config flow."""
+
+    _ble: _Choice
+
+    async def async_step_ble_gatt(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Pick one of the connectable devices HA's bluetooth sees (local adapters and proxies)."""
+        if BLUETOOTH not in self.hass.config.components:
+            return self.async_abort(reason="ble_bluetooth_not_configured")
+        devices = {
+            info.address: info
+            for info in connectable_devices(
+                self.hass, filter(None, self._async_current_ids(include_ignore=False))
+            )
+        }
+        if user_input is not None and (info := devices.get(user_input[CONF_ADDRESS])) is not None:
+            return await self._async_ble_device_chosen(info)
+        if not devices:
+            return self.async_abort(reason="ble_no_devices")
+        options = [
+            SelectOptionDict(value=address, label=device_label(self.hass, info))
+            for address, info in devices.items()
+        ]
+        return self.async_show_form(
+            step_id=BLE_GATT,
+            data_schema=vol.Schema(
+                {vol.Required(CONF_ADDRESS): SelectSelector(SelectSelectorConfig(options=options))}
+            ),
+        )
+
+    async def async_step_ble_gatt_bluetooth(
+        self, discovery_info: BluetoothServiceInfoBleak
+    ) -> ConfigFlowResult:
+        """HA's bluetooth found a connectable device with one of the manifest's services."""
+        await self.async_set_unique_id(normalize_address(discovery_info.address))
+        self._abort_if_unique_id_configured()
+        self._ble = _Choice(address=self.unique_id or "", name=_name(discovery_info))
+        self.context["title_placeholders"] = {"node": self._ble.name}
+        return await self.async_step_ble_gatt_confirm()
+
+    async def async_step_ble_gatt_confirm(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Ask before connecting to a discovered device."""
+        if user_input is None:
+            return self.async_show_form(
+                step_id="ble_gatt_confirm",
+                description_placeholders={"name": self._ble.name, "address": self._ble.address},
+            )
+        return await self.async_step_ble_gatt_connect()
+
+    async def _async_ble_device_chosen(self, info: BluetoothServiceInfoBleak) -> ConfigFlowResult:
+        await self.async_set_unique_id(normalize_address(info.address), raise_on_progress=False)
+        self._abort_if_unique_id_configured()
+        self._ble = _Choice(address=self.unique_id or "", name=_name(info))
+        return await self.async_step_ble_gatt_connect()
+
+    async def async_step_ble_gatt_connect(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Connect once and list the device's characteristics; on failure, say why and offer a retry."""
+        try:
+            self._ble.gatt = await async_explore(self.hass, self._ble.address, self._ble.name)
+        except BleError as err:
+            return self.async_show_form(
+                step_id="ble_gatt_connect",
+                errors={"base": flow_error(err)},
+                description_placeholders={"name": self._ble.name, "error": str(err)},
+            )
+        return await self.async_step_ble_gatt_characteristics()
+
+    async def async_step_ble_gatt_characteristics(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Tick the characteristics that become entities, and choose the connection policy."""
+        if user_input is not None:
+            self._ble.selection = Selection(self._ble.gatt, user_input.get("characteristics", []))
+            self._ble.policy = {
+                CONF_MODE: user_input[CONF_MODE],
+                CONF_POLL_INTERVAL: user_input[CONF_POLL_INTERVAL],
+            }
+            return await self.async_step_ble_gatt_format()
+        return self.async_show_form(
+            step_id="ble_gatt_characteristics",
+            data_schema=characteristics_schema(
+                self._ble.gatt,
+                selected=default_selection(self._ble.gatt),
+                mode=self._ble.policy[CONF_MODE],
+                poll_interval=self._ble.policy[CONF_POLL_INTERVAL],
+            ),
+            description_placeholders={"name": self._ble.name, "count": str(len(self._ble.gatt))},
+        )
+
+    async def async_step_ble_gatt_format(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """A format for each ticked characteristic the core does not know, then the entry."""
+        selection = self._ble.selection
+        assert selection is not None  # noqa: S101 - set by the characteristics step
+        step = await _format_step(self, selection, user_input)
+        if step is not None:
+            return step
+        return self.async_create_entry(
+            title=self._ble.name,
+            data={
+                CONF_ENTRY_TYPE: BLE_GATT,
+                CONF_ADDRESS: self._ble.address,
+                CONF_GATT: [gatt_as_dict(c) for c in self._ble.gatt],
+            },
+            options=selection.options(self._ble.policy[CONF_MODE], self._ble.policy[CONF_POLL_INTERVAL]),
+        )
+
+
+class BleGattOptionsFlow(OptionsFlowWithReload):
+    """Which characteristics are entities and the connection policy; the entry reloads with them."""
+
+    _selection: Selection | None = None
+    _policy: dict[str, Any]
+
+    async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """The only entry point."""
+        return await self.async_step_ble_gatt(user_input)
+
+    async def async_step_ble_gatt(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """The characteristics the explorer found when the device was added."""
+        gatt = [gatt_from_dict(record) for record in self.config_entry.data.get(CONF_GATT, [])]
+        previous = bindings_from_options(dict(self.config_entry.options))
+        if user_input is not None:
+            self._selection = Selection(gatt, user_input.get("characteristics", []), previous)
+            self._policy = {
+                CONF_MODE: user_input[CONF_MODE],
+                CONF_POLL_INTERVAL: user_input[CONF_POLL_INTERVAL],
+            }
+            return await self.async_step_ble_gatt_format()
+        policy = {**DEFAULT_POLICY, **self.config_entry.options.get(CONF_POLICY, {})}
+        return self.async_show_form(
+            step_id=BLE_GATT,
+            data_schema=characteristics_schema(
+                gatt,
+                selected=[b.key for b in previous],
+                mode=policy[CONF_MODE],
+                poll_interval=policy[CONF_POLL_INTERVAL],
+            ),
+            description_placeholders={"name": self.config_entry.title, "count": str(len(gatt))},
+        )
+
+    async def async_step_ble_gatt_format(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """A format for each newly ticked characteristic the core does not know."""
+        assert self._selection is not None  # noqa: S101 - set by the first step
+        step = await _format_step(self, self._selection, user_input)
+        if step is not None:
+            return step
+        return self.async_create_entry(
+            data=self._selection.options(self._policy[CONF_MODE], self._policy[CONF_POLL_INTERVAL])
+        )
+
+
+async def _format_step(
+    flow: ConfigFlow | OptionsFlowWithReload,
+    selection: Selection,
+    user_input: dict[str, Any] | None,
+) -> ConfigFlowResult | None:
+    """The form for the first pending characteristic, or None when every one has a format."""
+    errors: dict[str, str] = {}
+    if user_input is not None and selection.pending:
+        try:
+            binding: CharacteristicBinding = format_binding(selection.pending[0], user_input)
+        except ValueError:
+            errors["base"] = "ble_bad_format"
+        else:
+            selection.bindings.append(binding)
+            selection.pending.pop(0)
+    if not selection.pending:
+        return None
+    return flow.async_show_form(
+        step_id="ble_gatt_format",
+        data_schema=flow.add_suggested_values_to_schema(format_schema(), user_input or {}),
+        errors=errors,
+        description_placeholders=unknown_placeholders(selection.pending[0]),
+    )
+
+
+def _name(info: BluetoothServiceInfoBleak) -> str:
+    return info.name if info.name and info.name != info.address else info.address

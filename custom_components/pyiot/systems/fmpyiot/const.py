@@ -1,0 +1,14 @@
+"""Constants of the FmPyIOT system."""
+
+from typing import Final
+
+FMPYIOT_MQTT: Final = "fmpyiot_mqtt"
+"""Entry kind: every FmPyIOT device on Home Assistant's MQTT broker."""
+
+DISCOVERY_TOPIC: Final = "/FmPyIOT/datetime_"
+"""Every device asks the time here every 10 s until its clock is set; the manifest's MQTT discovery topic."""
+
+CONF_MAX_DEPTH: Final = "max_depth"
+CONF_TIME_SERVICE: Final = "time_service"
+CONF_MANUAL_BASES: Final = "manual_bases"
+CONF_ADD_BASE: Final = "add_base"

@@ -1,0 +1,212 @@
+"""The simulated devices of every system that `scripts/develop` starts, and how it pre-wires them.
+
+Standard library only, like `tools.develop`. Each `DevSystem` names the ports it needs (chosen once,
+kept in `.develop/ports.json` so that entries stay right across runs), the simulators scripts/develop
+starts in the background (and stops with it), and `provision`: the config flows a user would submit,
+through Home Assistant's REST API. Systems are provisioned in order (the demo zone needs the simulated
+temperatures of the systems before it).
+
+To add a system: a `DevSystem` in `DEV_SYSTEMS`.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from tools.develop import HomeAssistant
+
+DOMAIN = "pyiot"
+PORTS_FILE = "ports.json"
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Simulator:
+    """A process scripts/develop keeps running: `python -m <module> <args>`."""
+
+    name: str
+    module: str
+    args: tuple[str, ...]
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Settings:
+    """What the systems' simulators and entries are set up with."""
+
+    mqtt_port: int
+    nodes: int
+    ports: dict[str, int]
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class DevSystem:
+    """One system in scripts/develop."""
+
+    name: str
+    ports: dict[str, int]
+    """Ports it needs, by name, with the preferred number of each."""
+    simulators: Callable[[Settings], list[Simulator]]
+    provision: Callable[[HomeAssistant, Settings, float], str]
+    """Adds the system's entries (unless they exist); what it did, in a few words."""
+
+
+def entry_titles(ha: HomeAssistant) -> set[str]:
+    """Titles of the PyIoT entries."""
+    return {str(entry.get("title")) for entry in ha.entries(DOMAIN)}
+
+
+def flow_outcome(result: dict[str, Any]) -> str:
+    """A flow's last answer in a few words."""
+    if result.get("type") == "create_entry":
+        return f"added entry `{result.get('title')}`"
+    if result.get("type") == "abort":
+        return f"aborted: {result.get('reason')}"
+    return f"stopped at step {result.get('step_id')}: {result.get('errors') or result.get('type')}"
+
+
+# --- Pyaiot nodes over MQTT -----------------------------------------------------------------------
+
+PYAIOT_MQTT_TITLE = "Pyaiot MQTT nodes"
+
+
+def _pyaiot_mqtt_simulators(settings: Settings) -> list[Simulator]:
+    return [
+        Simulator(
+            name="pyaiot-mqtt",
+            module="tools.simulators.pyaiot_mqtt_node",
+            args=("--host", "127.0.0.1", "--port", str(settings.mqtt_port), "--nodes", str(settings.nodes)),
+        )
+    ]
+
+
+def _provision_pyaiot_mqtt(ha: HomeAssistant, settings: Settings, timeout: float) -> str:
+    if PYAIOT_MQTT_TITLE in entry_titles(ha):
+        return "the entry exists already"
+    result = ha.flow(DOMAIN, {"next_step_id": "pyaiot_mqtt"}, {})
+    if result.get("type") != "create_entry":
+        raise SystemExit(f"could not add the Pyaiot MQTT entry: {flow_outcome(result)}")
+    return flow_outcome(result)
+
+
+# --- RPyMostat sensor hosts -------------------------------------------------------------------------
+
+
+def _rpymostat_simulators(settings: Settings) -> list[Simulator]:
+    return [
+        Simulator(
+            name="rpymostat-hosts",
+            module="tools.simulators.rpymostat_host",
+            args=("--port", str(settings.ports["rpymostat"]), "--hosts", "2", "--interval", "15"),
+        )
+    ]
+
+
+def _provision_rpymostat(ha: HomeAssistant, settings: Settings, timeout: float) -> str:
+    port = settings.ports["rpymostat"]
+    if f"RPyMostat sensor hosts (port {port})" in entry_titles(ha):
+        return "the entry exists already"
+    engine = {"port": port, "allowed_networks": "127.0.0.0/8", "rate_limit": 1.0, "advertise": False}
+    result = ha.flow(DOMAIN, {"next_step_id": "rpymostat"}, engine)
+    return flow_outcome(result)
+
+
+# --- the demo thermostat zone ---------------------------------------------------------------------
+
+DEMO_ZONE = "Demo zone"
+DEMO_HEATER = "input_boolean.demo_heater"
+MAX_ZONE_SENSORS = 12  # a zone's limit (systems/thermostat/flow_schemas.py)
+DEMO_TUNING: dict[str, Any] = {
+    "algorithm": "hysteresis",
+    "aggregate_method": "weighted_mean",
+    "default_temperature": 21.0,
+    "stale_minutes": 30,
+    "fail_safe": "off",
+    "frost_duty": 20,
+    "target_temp_step": 0.5,
+    "optimum_start": True,
+    "protection": {
+        "min_on_minutes": 1,
+        "min_off_minutes": 1,
+        "max_starts_per_hour": 12,
+        "max_run_minutes": 0,
+    },
+    "presets": {"away": 16, "eco": 18, "comfort": 21, "sleep": 18.5, "boost": 23},
+}
+
+
+def _provision_zone(ha: HomeAssistant, settings: Settings, timeout: float) -> str:
+    from tools.develop import wait_until  # noqa: PLC0415 - tools.develop imports this module
+
+    if DEMO_ZONE in entry_titles(ha):
+        return "the demo zone exists already"
+    query = "{{ integration_entities('pyiot') | select('match', 'sensor\\..*temperature') | list | tojson }}"
+
+    def sensors() -> list[str] | None:
+        found = list(json.loads(ha.template(query)))[:MAX_ZONE_SENSORS]
+        return found or None
+
+    temperatures = wait_until("temperature sensors of the simulated devices", timeout, sensors)
+    result = ha.flow(
+        DOMAIN,
+        {"next_step_id": "thermostat"},
+        {"name": DEMO_ZONE, "heaters": [DEMO_HEATER], "coolers": [], "sensors": temperatures},
+        {f"weight_{number}": 1.0 for number in range(1, len(temperatures) + 1)},
+        DEMO_TUNING,
+        {"max_lead_minutes": 180},
+        {"cold_tolerance": 0.3, "hot_tolerance": 0.3},
+    )
+    return f"{flow_outcome(result)} on {len(temperatures)} sensors"
+
+
+DEV_SYSTEMS: tuple[DevSystem, ...] = (
+    DevSystem(
+        name="Pyaiot MQTT nodes",
+        ports={},
+        simulators=_pyaiot_mqtt_simulators,
+        provision=_provision_pyaiot_mqtt,
+    ),
+    DevSystem(
+        name="RPyMostat sensor hosts",
+        ports={"rpymostat": 8088},
+        simulators=_rpymostat_simulators,
+        provision=_provision_rpymostat,
+    ),
+    DevSystem(
+        name="thermostat zone",
+        ports={},
+        simulators=lambda _settings: [],
+        provision=_provision_zone,
+    ),
+)
+
+
+def settings(dev_dir: Path, mqtt_port: int, nodes: int, free_port: Callable[[int], int]) -> Settings:
+    """The ports of every system: those of earlier runs (entries store them), free ones for new names."""
+    ports = _saved_ports(dev_dir)
+    chosen = dict(ports)
+    for system in DEV_SYSTEMS:
+        for name, preferred in system.ports.items():
+            if name not in chosen:
+                port = free_port(preferred)
+                while port in chosen.values() or port == mqtt_port:
+                    port = free_port(port + 1)
+                chosen[name] = port
+    if chosen != ports:
+        dev_dir.mkdir(parents=True, exist_ok=True)
+        (dev_dir / PORTS_FILE).write_text(json.dumps(chosen, indent=2) + "\n", encoding="utf-8")
+    return Settings(mqtt_port=mqtt_port, nodes=nodes, ports=chosen)
+
+
+def saved_settings(dev_dir: Path, mqtt_port: int, nodes: int) -> Settings:
+    """The settings `settings` chose for this run."""
+    return Settings(mqtt_port=mqtt_port, nodes=nodes, ports=_saved_ports(dev_dir))
+
+
+def _saved_ports(dev_dir: Path) -> dict[str, int]:
+    try:
+        saved = json.loads((dev_dir / PORTS_FILE).read_text(encoding="utf-8"))
+        return {str(key): int(value) for key, value in saved.items()}
+    except OSError, ValueError, AttributeError, TypeError:
+        return {}
