@@ -14,6 +14,7 @@ from homeassistant.helpers.typing import ConfigType
 from .const import DOMAIN, ENTRY_VERSION, LOGGER
 from .kinds import PyIoTConfigEntry
 from .systems import UnknownEntryKindError, async_setup_services, entry_kind
+from .systems.thermostat.card import async_register_card
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
@@ -21,6 +22,7 @@ CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """Register the actions of every system."""
     async_setup_services(hass)
+    await async_register_card(hass)
     return True
 
 
