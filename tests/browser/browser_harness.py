@@ -149,6 +149,9 @@ class HaInstance:
         fresh = not (self.config_dir / ".storage" / "onboarding").exists()
         self.config_dir.mkdir(parents=True, exist_ok=True)
         (self.config_dir / "configuration.yaml").write_text(CONFIGURATION, encoding="utf-8")
+        # The IOTpy entry's default folder, with the example device files, so that its flow can finish.
+        examples = ROOT / "tools" / "iotpy_devices"
+        shutil.copytree(examples, self.config_dir / "pyiot_devices", dirs_exist_ok=True)
         link = self.config_dir / "custom_components"
         if not link.exists():
             link.symlink_to(ROOT / "custom_components")
