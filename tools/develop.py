@@ -622,6 +622,7 @@ def main(argv: list[str] | None = None) -> int:
         parser_.add_argument("--dev-dir", type=Path, default=Path(".develop"), help="state directory")
         parser_.add_argument("--nodes", type=int, default=3, help="simulated Pyaiot MQTT nodes")
     cmd.add_argument("--mqtt-port", type=int, required=True)
+    provision.add_argument("--config-dir", type=Path, help="Home Assistant's configuration folder")
     args = parser.parse_args(argv)
     try:
         return _run(args)
@@ -676,7 +677,7 @@ def _provision(args: argparse.Namespace) -> int:
 
 def add_pyiot_entries(ha: HomeAssistant, args: argparse.Namespace) -> None:
     """Add every system's PyIoT entries for its simulated devices, as a user would."""
-    chosen = saved_settings(args.dev_dir, args.mqtt_port or 0, args.nodes)
+    chosen = saved_settings(args.dev_dir, args.mqtt_port or 0, args.nodes, args.config_dir)
     for system in DEV_SYSTEMS:
         say(f"PyIoT ({system.name}): {system.provision(ha, chosen, args.timeout)}")
 

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 import json
 from pathlib import Path
+import shutil
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -38,6 +39,8 @@ class Settings:
     mqtt_port: int
     nodes: int
     ports: dict[str, int]
+    config_dir: Path | None = None
+    """Home Assistant's configuration folder (known when provisioning)."""
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -109,6 +112,23 @@ def _provision_fmpyiot(ha: HomeAssistant, settings: Settings, timeout: float) ->
     if FMPYIOT_TITLE in entry_titles(ha):
         return "the entry exists already"
     return flow_outcome(ha.flow(DOMAIN, {"next_step_id": "fmpyiot_mqtt"}, {}))
+
+
+# --- IOTpy device files ---------------------------------------------------------------------------
+
+IOTPY_FOLDER = "pyiot_devices"
+IOTPY_EXAMPLES = Path(__file__).parent / "iotpy_devices"
+
+
+def _provision_iotpy(ha: HomeAssistant, settings: Settings, timeout: float) -> str:
+    if settings.config_dir is None:
+        return "skipped (no configuration folder given)"
+    folder = settings.config_dir / IOTPY_FOLDER
+    if not folder.exists():
+        shutil.copytree(IOTPY_EXAMPLES, folder)
+    if any(str(title).startswith("IOTpy") or IOTPY_FOLDER in str(title) for title in entry_titles(ha)):
+        return "the entry exists already"
+    return flow_outcome(ha.flow(DOMAIN, {"next_step_id": "iotpy_files"}, {"folder": IOTPY_FOLDER}))
 
 
 # --- RPyMostat sensor hosts -------------------------------------------------------------------------
@@ -195,6 +215,12 @@ DEV_SYSTEMS: tuple[DevSystem, ...] = (
         provision=_provision_fmpyiot,
     ),
     DevSystem(
+        name="IOTpy device files",
+        ports={},
+        simulators=lambda _settings: [],
+        provision=_provision_iotpy,
+    ),
+    DevSystem(
         name="RPyMostat sensor hosts",
         ports={"rpymostat": 8088},
         simulators=_rpymostat_simulators,
@@ -226,9 +252,9 @@ def settings(dev_dir: Path, mqtt_port: int, nodes: int, free_port: Callable[[int
     return Settings(mqtt_port=mqtt_port, nodes=nodes, ports=chosen)
 
 
-def saved_settings(dev_dir: Path, mqtt_port: int, nodes: int) -> Settings:
+def saved_settings(dev_dir: Path, mqtt_port: int, nodes: int, config_dir: Path | None) -> Settings:
     """The settings `settings` chose for this run."""
-    return Settings(mqtt_port=mqtt_port, nodes=nodes, ports=_saved_ports(dev_dir))
+    return Settings(mqtt_port=mqtt_port, nodes=nodes, ports=_saved_ports(dev_dir), config_dir=config_dir)
 
 
 def _saved_ports(dev_dir: Path) -> dict[str, int]:
