@@ -14,6 +14,7 @@ from .config_flow import ThermostatOptionsFlow
 from .const import THERMOSTAT
 from .sensor import add_zone_sensors
 from .services import async_setup_services
+from .websocket import async_register_websocket_commands
 from .zone import ThermostatZone, storage_key
 
 
@@ -22,6 +23,12 @@ async def async_setup_zone(hass: HomeAssistant, entry: PyIoTConfigEntry) -> Ther
     zone = ThermostatZone(hass, entry)
     await zone.async_load()
     return zone
+
+
+def async_setup_zone_commands(hass: HomeAssistant) -> None:
+    """The zones' actions and the schedule card's websocket commands."""
+    async_setup_services(hass)
+    async_register_websocket_commands(hass)
 
 
 THERMOSTAT_SYSTEM = System(
@@ -36,5 +43,5 @@ THERMOSTAT_SYSTEM = System(
             reconfigure_step="reconfigure_thermostat",
         ),
     ),
-    async_setup_services=async_setup_services,
+    async_setup_services=async_setup_zone_commands,
 )
