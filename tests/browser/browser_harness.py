@@ -22,7 +22,7 @@ import sys
 import time
 from typing import Any
 
-from playwright.sync_api import Browser, Page, Playwright
+from playwright.sync_api import Browser, Error as PlaywrightError, Page, Playwright
 
 from tools.develop import ApiError, HomeAssistant, free_port, seed_http_settings
 from tools.develop_systems import DEMO_TUNING
@@ -263,9 +263,29 @@ def launch_chromium(playwright: Playwright) -> Browser:
     return playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
 
 
+NAVIGATION_ATTEMPTS = 3
+
+
+def navigate(page: Page, url: str) -> None:
+    """`page.goto(url)`, again when the frontend's own navigation aborted it.
+
+    The frontend navigates by itself at times (to the integration's page once a flow created an
+    entry, for one): a `goto` racing it fails with net::ERR_ABORTED though nothing is wrong.
+    """
+    for attempt in range(NAVIGATION_ATTEMPTS):
+        try:
+            page.goto(url)
+        except PlaywrightError as error:
+            if "ERR_ABORTED" not in str(error) or attempt == NAVIGATION_ATTEMPTS - 1:
+                raise
+            page.wait_for_load_state()
+        else:
+            return
+
+
 def log_in(page: Page, ha: HaInstance) -> None:
     """Log in through HA's own login page, as a user does."""
-    page.goto(ha.url + "/")
+    navigate(page, ha.url + "/")
     page.get_by_role("textbox", name="Username").fill(USERNAME)
     page.get_by_role("textbox", name="Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
@@ -352,7 +372,7 @@ def show_dashboard(
     restart of HA through `ha.restart()` (same port, config and login).
     """
     if not page.url.startswith(ha.url):
-        page.goto(ha.url + "/")
+        navigate(page, ha.url + "/")
     wait_for_frontend(page)
     path = save_dashboard(page, url_path, "PyIoT", cards)
-    page.goto(ha.url + path)
+    navigate(page, ha.url + path)

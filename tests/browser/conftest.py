@@ -22,7 +22,7 @@ from browser_harness import (  # type: ignore[import-not-found]
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 import pytest
 
-from tests.support.mosquitto import Mosquitto
+from tests.support.mosquitto import Mosquitto, start_mosquitto
 from tools.develop import add_mqtt_entry
 
 BROWSER_TEST_TIMEOUT = 900
@@ -43,11 +43,23 @@ def auto_enable_custom_integrations() -> None:
 
 
 @pytest.fixture(scope="session")
-def ha(mosquitto: Mosquitto) -> Iterator[HaInstance]:
+def browser_broker() -> Iterator[Mosquitto]:
+    """A broker of the browser's Home Assistant alone.
+
+    That HA lives for the whole session and answers on MQTT (FmPyIOT's time service, Pyaiot's
+    discovery requests): on the in-process tests' broker it would answer their devices too.
+    """
+    with sockets_allowed():
+        broker = start_mosquitto(Path(tempfile.mkdtemp(prefix="pyiot-browser-mosquitto-")))
+    yield broker
+    broker.stop()
+
+
+@pytest.fixture(scope="session")
+def ha(browser_broker: Mosquitto) -> Iterator[HaInstance]:
     """A real Home Assistant with PyIoT on a free port, onboarded, in a throw-away config dir.
 
-    Its MQTT entry points at the session's mosquitto (tests/conftest.py), so that the Pyaiot entry
-    type can be added too.
+    Its MQTT entry points at a broker of its own, so that the MQTT entry types can be added too.
     """
     assert chromium_available(), "the browser tests need /usr/bin/chromium: run scripts/setup"
     started = time.monotonic()
@@ -55,7 +67,7 @@ def ha(mosquitto: Mosquitto) -> Iterator[HaInstance]:
         ensure_runtime_requirements()
         instance = HaInstance(config_dir=Path(tempfile.mkdtemp(prefix="pyiot-browser-")) / "config")
         instance.start()
-        add_mqtt_entry(instance.api, mosquitto.port, "5")
+        add_mqtt_entry(instance.api, browser_broker.port, "5")
     print(f"\n[browser] Home Assistant ready in {time.monotonic() - started:.0f} s at {instance.url}")  # noqa: T201
     yield instance
     with sockets_allowed():

@@ -7,7 +7,7 @@ button, and records what each step shows.
 import contextlib
 from dataclasses import dataclass, field
 
-from browser_harness import screenshot, translation_problems  # type: ignore[import-not-found]
+from browser_harness import navigate, screenshot, translation_problems  # type: ignore[import-not-found]
 from playwright.sync_api import Error as PlaywrightError, Page
 
 DEEP_TEXT = """(root) => {
@@ -206,7 +206,7 @@ def walk_forms(page: Page, walk: Walk, path: str, first: dict[str, object], max_
 
 def open_add_integration(page: Page, url: str, brand: str) -> dict[str, object]:
     """Settings > Devices & services > Add integration > `brand`: the first step of its flow."""
-    page.goto(url + "/config/integrations/dashboard")
+    navigate(page, url + "/config/integrations/dashboard")
     page.get_by_role("button", name="Add integration").click()
     search = page.locator("dialog-add-integration input").first
     search.fill(brand)

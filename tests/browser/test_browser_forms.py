@@ -7,7 +7,7 @@ which are filled with plausible values read off each form's schema (flow_walker.
 type is covered without a change here. The entries the walk creates are removed again.
 """
 
-from browser_harness import HaInstance  # type: ignore[import-not-found]
+from browser_harness import HaInstance, navigate  # type: ignore[import-not-found]
 from flow_walker import Walk, close_dialog, open_add_integration, record, wait_for_new_step, walk_forms  # type: ignore[import-not-found]
 from playwright.sync_api import Page
 
@@ -22,7 +22,7 @@ def menu_options(page: Page) -> list[str]:
 
 def open_entry_flow(page: Page, ha: HaInstance, title: str, kind: str) -> dict[str, object]:
     """Open the options ("Configure") or reconfigure flow of an entry from its integration page."""
-    page.goto(f"{ha.url}/config/integrations/integration/pyiot")
+    navigate(page, f"{ha.url}/config/integrations/integration/pyiot")
     row = page.locator("ha-config-entry-row", has_text=title).first
     if kind == "options":
         row.get_by_role("button", name="Configure").click()
