@@ -1,6 +1,6 @@
 """A hub's node records in Home Assistant storage: validated on load, bad records kept aside, never fatal."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, override
 
 from homeassistant.core import HomeAssistant
@@ -8,7 +8,7 @@ from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
 from ..const import DOMAIN, LOGGER
-from ..core.corrupt_records import aside_document, aside_key, summary
+from ..core.corrupt_records import SkippedRecord, aside_document, aside_key, summary
 from ..core.nodes.storage import (
     STORAGE_MINOR_VERSION,
     STORAGE_VERSION,
@@ -24,6 +24,26 @@ SAVE_DELAY = 10
 def storage_key(entry_id: str) -> str:
     """The HA storage key of a hub's node records."""
     return f"{DOMAIN}.{entry_id}"
+
+
+async def async_keep_aside(
+    hass: HomeAssistant, key: str, title: str, skipped: Sequence[SkippedRecord]
+) -> None:
+    """Log in one line that `skipped` records of storage `key` were left out, and keep them aside.
+
+    The copy goes under a key with the time, so that a second corruption never overwrites the first.
+    """
+    if not skipped:
+        return
+    moment = dt_util.utcnow()
+    aside = aside_key(key, moment)
+    LOGGER.warning(
+        "%s: stored data that does not fit is left out (%s); it is kept in .storage/%s",
+        title,
+        summary(skipped),
+        aside,
+    )
+    await Store[dict[str, Any]](hass, 1, aside).async_save(aside_document(key, moment, skipped))
 
 
 class _NodeRecordsStore(Store[dict[str, Any]]):
@@ -46,18 +66,7 @@ class NodeStore:
     async def async_load(self) -> dict[str, StoredNode]:
         """What a previous run saved; records that do not fit are skipped, logged once and kept aside."""
         records = load_node_records(await self._store.async_load())
-        if records.skipped:
-            moment = dt_util.utcnow()
-            key = aside_key(self._store.key, moment)
-            LOGGER.warning(
-                "%s: stored data that does not fit is left out (%s); it is kept in .storage/%s",
-                self._title,
-                summary(records.skipped),
-                key,
-            )
-            await Store[dict[str, Any]](self._hass, 1, key).async_save(
-                aside_document(self._store.key, moment, records.skipped)
-            )
+        await async_keep_aside(self._hass, self._store.key, self._title, records.skipped)
         return records.nodes
 
     def async_delay_save(self, nodes: Callable[[], dict[str, StoredNode]]) -> None:

@@ -136,18 +136,33 @@ async def test_a_device_without_sysinfo_is_known_by_its_base_topic(
     assert (node.name, node.mac, node.model) == (device.base.strip("/"), None, None)
 
 
-async def test_a_base_that_only_said_bye_is_forgotten(
-    link: AiomqttLink, listener: FmPyIotListener, clock: ManualClock
+@pytest.mark.allow_pyiot_warnings
+async def test_a_base_that_only_says_bye_or_junk_is_no_device(
+    link: AiomqttLink, listener: FmPyIotListener, clock: ManualClock, caplog: pytest.LogCaptureFixture
 ) -> None:
     base = unique_prefix("GONE").replace("/", "_") + "/"
-    async with gateway_on(link, listener, clock=clock) as gateway:
-        bye = await observed(link, base + "BYE")
-        await link.async_publish(base + "BYE", "Goodbye cruel world!", qos=0)
-        await asyncio.wait_for(bye.wait(), 10)
-        await wait_until(lambda: len(gateway.diagnostics()["devices"]) == 1)
-        clock.advance(30)
+    recording = RecordingLink(link)
+    async with gateway_on(recording, listener, clock=clock) as gateway:
+        for topic, payload in (
+            ("BYE", "Goodbye cruel world!"),
+            ("SYSINFO", "not json"),
+            ("SYSINFO", "[1, 2]"),
+            ("PARAMS", '"a string"'),
+        ):
+            heard = await observed(link, base + topic)
+            await link.async_publish(base + topic, payload, qos=0)
+            await asyncio.wait_for(heard.wait(), 10)
+        await asyncio.sleep(0.2)  # what the gateway would do with them, it has done
         assert gateway.diagnostics()["devices"] == []
+        assert not [topic for topic in recording.topics() if topic.startswith(base)], "nothing asked"
+        assert not [topic for topic in recording.subscribed if topic.startswith(base)], "no subscription"
+        clock.advance(30)
     assert listener.calls == []
+    dropped = [
+        record.getMessage() for record in caplog.records if record.getMessage().startswith("Dropped input")
+    ]
+    assert dropped, "logged"
+    assert len(dropped) == len(set(dropped)), "each problem once"
 
 
 async def test_a_device_that_changes_its_base_topic_stays_the_same_node(

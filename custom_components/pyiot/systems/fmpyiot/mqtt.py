@@ -14,6 +14,7 @@ from ...core.protocols.fmpyiot import FmPyIotGateway, GatewaySettings, SettingsE
 from ...core.protocols.fmpyiot.topics import discovery_filters
 from ...hub import NodeHub
 from ...hub.mqtt import HassMqttLink, async_follow_connection
+from ...hub.storage import async_keep_aside
 
 DEVICES_STORAGE_VERSION = 1
 SAVE_DELAY = 10.0
@@ -65,8 +66,9 @@ async def async_create_gateway(hass: HomeAssistant, hub: NodeHub) -> FmPyIotGate
         on_state_changed=state_changed,
         logger=_LOGGER,
     )
-    if isinstance(stored, dict):
-        gateway.restore(stored)
+    if stored is not None:
+        skipped = gateway.restore(stored if isinstance(stored, dict) else {"devices": stored})
+        await async_keep_aside(hass, store.key, entry.title, skipped)
 
     async def save_now() -> None:
         await store.async_save(gateway.export())

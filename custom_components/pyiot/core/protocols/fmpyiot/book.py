@@ -14,6 +14,7 @@ from functools import partial
 import logging
 from typing import Any, Final
 
+from ...corrupt_records import SkippedRecord
 from .availability import Liveness, LostReason
 from .clock import Clock
 from .device import STORAGE_VERSION, Device, Identity, device_record, identity_of, read_record
@@ -224,16 +225,20 @@ class DeviceBook:
 
     # --- storage ---------------------------------------------------------------------------------
 
-    def restore(self, stored: Mapping[str, Any]) -> None:
-        """Take back what `export` gave; a malformed record is logged once and skipped."""
-        records = stored.get("devices", []) if stored.get("version") == STORAGE_VERSION else []
-        for data in records if isinstance(records, list) else []:
+    def restore(self, stored: Mapping[str, Any]) -> list[SkippedRecord]:
+        """Take back what `export` gave; a malformed record is logged once, skipped and returned."""
+        if stored.get("version") != STORAGE_VERSION or not isinstance(records := stored.get("devices"), list):
+            self._problems.report("storage", DropReason.BAD_RECORD, "stored devices of an unknown shape")
+            return [SkippedRecord(path="document", reason="not a device list of this version", data=stored)]
+        skipped: list[SkippedRecord] = []
+        for index, data in enumerate(records):
             try:
                 record = read_record(data, normalise_base)
             except (KeyError, TypeError, ValueError, AttributeError) as err:
                 self._problems.report(
                     "storage", DropReason.BAD_RECORD, f"stored device skipped: {err!r:.120}"
                 )
+                skipped.append(SkippedRecord(path=f"devices[{index}]", reason=f"{err!r:.120}", data=data))
                 continue
             if record.node_id in self.by_id or (record.base is not None and record.base in self.by_base):
                 continue
@@ -249,6 +254,7 @@ class DeviceBook:
                 self.by_base[record.base] = device
             device.apply_settings(self._settings.device(record.node_id))
             self.rebuild_points(device)
+        return skipped
 
     def export(self) -> dict[str, Any]:
         """Every identified device as plain data."""

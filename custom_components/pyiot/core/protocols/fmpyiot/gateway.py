@@ -23,6 +23,7 @@ from typing import Any, Final
 
 import aiohttp
 
+from ...corrupt_records import SkippedRecord
 from ...nodes.model import NodeListener, WriteError
 from ..mqtt_link import MessageCallback, MqttLink, Unsubscribe
 from .book import DeviceBook
@@ -290,15 +291,16 @@ class FmPyIotGateway:
 
     # --- storage ---------------------------------------------------------------------------------
 
-    def restore(self, stored: Mapping[str, Any]) -> None:
+    def restore(self, stored: Mapping[str, Any]) -> list[SkippedRecord]:
         """Take back what `export` gave in an earlier run (call before `async_start`).
 
-        A malformed record is logged once and skipped; nothing is reported to the listener (the HA side
-        restores its own entities, unavailable until the device speaks).
+        A malformed record is logged once and skipped, and returned for the caller to keep aside;
+        nothing is reported to the listener (the HA side restores its own entities, unavailable until
+        the device speaks).
         """
         if self._running:
             raise RuntimeError("restore before async_start")
-        self._book.restore(stored)
+        return self._book.restore(stored)
 
     def export(self) -> dict[str, Any]:
         """Every identified device as plain data, for `restore`."""
@@ -342,11 +344,39 @@ class FmPyIotGateway:
             if (split := split_system_topic(topic)) is None:
                 return
             base, name = split
-            device = self._book.by_base.get(base) or self._book.discover(base)
+            device = self._book.by_base.get(base)
+            if device is None and self._shows_life(base, name, payload):
+                device = self._book.discover(base)
             if device is not None and not device.own_system_topics:
                 self._on_system(device, name, payload)
         except Exception:
             self._logger.exception("Error while handling an FmPyIOT message on %s", topic[:MAX_TOPIC_LENGTH])
+
+    def _shows_life(self, base: str, name: str, payload: bytes) -> bool:
+        """Whether a system topic of an unknown base is worth a device.
+
+        A feed is, and a SYSINFO or PARAMS that reads. Anyone on the broker can publish the rest, and
+        each candidate costs a subscription.
+        """
+        if name == WATCHDOG:
+            return True
+        if name == BYE:
+            return False
+        try:
+            document = decode(payload)
+            if name == SYSINFO:
+                parse_sysinfo(document)
+            else:
+                flatten_params(document)
+        except PayloadError as err:
+            self._problems.report(base, err.key.value, str(err))
+        except SysInfoError as err:
+            self._problems.report(base, DropReason.BAD_SYSINFO, str(err))
+        except ParamsError as err:
+            self._problems.report(base, DropReason.BAD_PARAMS, str(err))
+        else:
+            return True
+        return False
 
     def _on_device_message(self, device: Device, base: str, topic: str, payload: bytes) -> None:
         """A message on `<base>+` of one device."""

@@ -1,0 +1,1 @@
+"""The reliability suite: outages, restarts, floods and corrupt storage, over every transport."""
