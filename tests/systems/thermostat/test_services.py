@@ -133,7 +133,9 @@ async def test_cron_and_dated_rules_via_set_schedule(
         },
     )
     schedule = await get_schedule(hass, hours=2)
-    assert [rule["id"] for rule in schedule["rules"]] == ["cron", "holiday", "range"]
+    assert [rule["rule_id"] for rule in schedule["rules"]] == ["cron", "holiday", "range"]
+    # The weekdays come back as add_rule takes them: one vocabulary, `mon` ... `sun`.
+    assert (schedule["rules"][2]["weekdays"], schedule["rules"][2]["start"]) == (["sat"], "10:00")
     assert [item["rule_id"] for item in schedule["instructions"]] == [None, "cron"]
 
 

@@ -21,6 +21,7 @@ from ...core.thermostat import (
     Schedule,
     ScheduleError,
     Target,
+    schedule_response,
 )
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -184,30 +185,8 @@ async def _apply(entity: Any, call: ServiceCall) -> None:
 
 
 async def _get_schedule(entity: Any, call: ServiceCall) -> ServiceResponse:
-    """The upcoming instructions, the rules and what is active now."""
-    schedule: Schedule = entity.zone.controller.schedule
-    now = dt_util.utcnow()
-    active = schedule.evaluate(now)
-    return {
-        "active": {
-            "rule_id": active.rule_id,
-            "target": active.target.to_dict(),
-            "sensors": dict(active.sensors),
-            "next_change": active.next_change.isoformat() if active.next_change else None,
-        },
-        "instructions": [
-            {
-                "start": instruction.start.isoformat(),
-                "end": instruction.end.isoformat(),
-                "rule_id": instruction.rule_id,
-                "target": instruction.target.to_dict(),
-                "sensors": dict(instruction.sensors),
-            }
-            for instruction in schedule.instructions(now, call.data["hours"])
-        ],
-        "rules": [rule.to_dict() for rule in schedule.rules],
-        "conflicts": [list(pair) for pair in schedule.conflicts(now, days=31)],
-    }
+    """The upcoming instructions, the rules and what is active now, in the API's vocabulary (`mon`...)."""
+    return schedule_response(entity.zone.controller.schedule, dt_util.utcnow(), call.data["hours"])
 
 
 @callback
