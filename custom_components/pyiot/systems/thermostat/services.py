@@ -16,6 +16,7 @@ from ...core.thermostat import (
     OVERRIDE_ID,
     CronRule,
     DatedRule,
+    HoldPolicy,
     RecurringRule,
     Rule,
     Schedule,
@@ -91,7 +92,7 @@ def _moment(moment: datetime) -> datetime:
 type Change = Callable[[Schedule], Schedule]
 
 
-def _set_schedule(call: ServiceCall) -> Change:
+def _set_schedule(call: ServiceCall, _hold: HoldPolicy) -> Change:
     def change(schedule: Schedule) -> Schedule:
         overrides = [rule for rule in schedule.rules if rule.rule_id == OVERRIDE_ID]
         rules = [_rule(RULE_SCHEMA(rule), schedule) for rule in call.data["rules"]]
@@ -107,15 +108,15 @@ def _set_schedule(call: ServiceCall) -> Change:
     return change
 
 
-def _add_rule(call: ServiceCall) -> Change:
+def _add_rule(call: ServiceCall, _hold: HoldPolicy) -> Change:
     return lambda schedule: schedule.with_rule(_rule(dict(call.data), schedule))
 
 
-def _remove_rule(call: ServiceCall) -> Change:
+def _remove_rule(call: ServiceCall, _hold: HoldPolicy) -> Change:
     return lambda schedule: schedule.without_rule(call.data["rule_id"])
 
 
-def _set_away(call: ServiceCall) -> Change:
+def _set_away(call: ServiceCall, _hold: HoldPolicy) -> Change:
     def change(schedule: Schedule) -> Schedule:
         start, end = _moment(call.data["start"]), _moment(call.data["end"])
         away = DatedRule(
@@ -130,24 +131,24 @@ def _set_away(call: ServiceCall) -> Change:
     return change
 
 
-def _clear_override(call: ServiceCall) -> Change:
+def _clear_override(call: ServiceCall, _hold: HoldPolicy) -> Change:
     return lambda schedule: schedule.without_overrides()
 
 
-def _set_override(call: ServiceCall) -> Change:
+def _set_override(call: ServiceCall, hold: HoldPolicy) -> Change:
     def change(schedule: Schedule) -> Schedule:
         now = dt_util.utcnow()
         duration: timedelta | None = call.data.get("duration")
         if (until := call.data.get("until")) is not None:
             duration = _moment(until) - now
-        return schedule.with_override(now, _target(dict(call.data), schedule), duration=duration)
+        return schedule.with_override(now, _target(dict(call.data), schedule), duration=duration, hold=hold)
 
     return change
 
 
 RULE_SCHEMA = vol.Schema(RULE_FIELDS)
 
-SCHEDULE_CHANGES: dict[str, tuple[dict[Any, Any], Callable[[ServiceCall], Change]]] = {
+SCHEDULE_CHANGES: dict[str, tuple[dict[Any, Any], Callable[[ServiceCall, HoldPolicy], Change]]] = {
     "set_schedule": ({vol.Required("rules"): vol.All(cv.ensure_list, [dict])}, _set_schedule),
     "add_rule": (RULE_FIELDS, _add_rule),
     "remove_rule": ({vol.Required("rule_id"): cv.string}, _remove_rule),
@@ -175,7 +176,7 @@ async def _apply(entity: Any, call: ServiceCall) -> None:
     """Run a schedule change on the zone of a PyIoT climate entity."""
     build = SCHEDULE_CHANGES[call.service][1]
     try:
-        entity.zone.async_change_schedule(build(call))
+        entity.zone.async_change_schedule(build(call, entity.zone.controller.hold))
     except ScheduleError as err:  # raised while building the change, before the zone validates it
         raise ServiceValidationError(
             translation_domain=DOMAIN,
