@@ -231,6 +231,7 @@ def test_edits_in_the_card_reach_the_engine_and_survive_a_restart(
     ha.wait_for("the override in force", lambda: ha.state(zone)["attributes"]["temperature"] == 23.5)
     assert "23.5 °C" in text(card.locator(".period.override"))
     screenshot(page, "schedule-card-edited")
+    card.screenshot(path=str(ARTIFACTS / "schedule-card-edited-only.png"))  # the README's picture
 
     def in_the_action_response() -> dict[str, Any]:
         response = get_schedule_action(ha, zone)
