@@ -196,7 +196,11 @@ export class PyIoTScheduleCard extends LitElement {
     return html`<div class="summary">
       ${decision
         ? html`<div class="explanation">${explanationText(this._language, decision)}</div>
-            <div class="source">${this._t("card.source", { source: sourceText(this._language, decision) })}</div>`
+            <div class="source">
+              ${this._t("card.source", {
+                source: sourceText(this._language, decision, (iso) => localTime(iso, schedule.time_zone, this._language, now)),
+              })}
+            </div>`
         : nothing}
       <div class="next">${next}</div>
     </div>`;
@@ -554,7 +558,14 @@ export class PyIoTScheduleCard extends LitElement {
       border: 1px solid var(--divider-color, #e0e0e0); border-radius: 6px; }
     .panel strong { width: 100%; }
     .actions { display: flex; gap: 8px; margin-top: 8px; }
-    button { font: inherit; }
+    button { font: inherit; cursor: pointer; padding: 4px 14px; border-radius: 18px;
+      border: 1px solid var(--divider-color, #e0e0e0); background: var(--card-background-color, #fff);
+      color: var(--primary-color); }
+    button:disabled { opacity: 0.5; cursor: default; }
+    .panel .save, .panel .copy { background: var(--primary-color); color: var(--text-primary-color, #fff);
+      border-color: var(--primary-color); }
+    input, select { font: inherit; padding: 2px 4px; border-radius: 4px; color: var(--primary-text-color);
+      border: 1px solid var(--divider-color, #e0e0e0); background: var(--card-background-color, #fff); }
     input[type="number"] { width: 5em; }
   `;
 }

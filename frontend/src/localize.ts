@@ -91,9 +91,12 @@ export function explanationText(language: string, decision: Decision): string {
   }));
 }
 
-/** The source of the target in force, in plain words. */
-export function sourceText(language: string, decision: Decision): string {
-  return translated(language, `source.${decision.source.kind}`, decision.source);
+/** The source of the target in force, in plain words; `at` formats its end (`until_iso`) like the card's times. */
+export function sourceText(language: string, decision: Decision, at?: (iso: string) => string): string {
+  const until = decision.source.placeholders.until_iso;
+  const source =
+    at && until ? { ...decision.source, placeholders: { ...decision.source.placeholders, until: at(until) } } : decision.source;
+  return translated(language, `source.${source.kind}`, source);
 }
 
 function translated(

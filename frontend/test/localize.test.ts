@@ -28,6 +28,8 @@ describe("the card's words", () => {
   it("renders the engine's explanation and source as the engine does in English", () => {
     expect(explanationText("en", decision)).toBe(decision.explanation.text);
     expect(sourceText("en", decision)).toBe(decision.source.text);
+    // The card formats the end like its other times.
+    expect(sourceText("en", decision, (iso) => `<${iso}>`)).toBe("manual setting until <2026-01-07T07:30:00+00:00>");
     const unknown = { ...decision, explanation: { ...decision.explanation, key: "new_code", text: "as sent" } };
     expect(explanationText("en", unknown)).toBe("as sent");
   });

@@ -68,12 +68,20 @@ def test_the_thermostat_card_shows_the_zone_and_its_setpoint_takes_effect(ha: Ha
     wanted = round(target + 5 * step, 1)
     ha.wait_for(f"the setpoint {wanted}", lambda: ha.state(climate)["attributes"]["temperature"] == wanted)
     attributes = ha.state(climate)["attributes"]
-    assert attributes["active_rule"] == "override"
+    assert (attributes["source"], attributes["active_rule"]) == ("override", None)
     # The zone has no schedule rules: the setpoint holds for the default hold, not for a month.
     held_for = datetime.fromisoformat(attributes["next_change"]) - datetime.now(UTC)
     assert timedelta(hours=1, minutes=55) < held_for <= timedelta(hours=2), held_for
     card.get_by_text(f"{wanted:.1f}".split(".")[1]).first.wait_for()
+    # While the manual setting holds, "Schedule" is not the selected preset: choosing it resumes.
+    card.get_by_role("radio", name="Schedule", checked=False).wait_for()
     screenshot(page, "thermostat-card-setpoint")
+    card.get_by_role("radio", name="Schedule").click()
+    ha.wait_for("the schedule resumed", lambda: ha.state(climate)["attributes"]["source"] == "default")
+    attributes = ha.state(climate)["attributes"]
+    assert (attributes["temperature"], attributes["preset_mode"]) == (target, "none")
+    card.get_by_role("radio", name="Schedule", checked=True).wait_for()
+    screenshot(page, "thermostat-card-resumed")
 
     # Modes take effect from the card too.
     card.get_by_role("radio", name="Off").click()

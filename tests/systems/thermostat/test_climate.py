@@ -1,11 +1,13 @@
 """The zone as a climate entity: heating decisions, the decision sensor, modes, presets, setpoints."""
 
+from datetime import timedelta
 from typing import Any
 
 from homeassistant.components.climate import HVACAction, HVACMode
 from homeassistant.const import STATE_OFF, STATE_ON
 from homeassistant.core import HomeAssistant, State
 from homeassistant.exceptions import ServiceValidationError
+from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, mock_restore_cache
 from syrupy.assertion import SnapshotAssertion
@@ -78,7 +80,9 @@ async def test_set_temperature_is_an_override(hass: HomeAssistant, zone: MockCon
     await hass.async_block_till_done()
     state = hass.states.get(CLIMATE)
     assert state.attributes["temperature"] == 18.0
-    assert state.attributes["active_rule"] == "override"
+    # The source is named once, in words the UI translates: no rule is active under a manual setting.
+    assert (state.attributes["source"], state.attributes["active_rule"]) == ("override", None)
+    assert "active_rule_name" not in state.attributes
     assert hass.states.get(HEATER).state == STATE_OFF
 
     with pytest.raises(ServiceValidationError) as err:
@@ -86,6 +90,52 @@ async def test_set_temperature_is_an_override(hass: HomeAssistant, zone: MockCon
             "climate", "set_temperature", {"entity_id": CLIMATE, "temperature": 60.0}, blocking=True
         )
     assert err.value.translation_key == "temp_out_of_range"  # HA checks min_temp/max_temp first
+
+
+@pytest.mark.parametrize("zone_options", [{"protection": dict(NO_PROTECTION), "default_hold_minutes": 45}])
+async def test_the_setpoint_holds_for_the_default_hold_and_schedule_resumes(
+    hass: HomeAssistant, zone: MockConfigEntry, zone_options: dict[str, Any]
+) -> None:
+    """Without rules the card's setpoint holds for the default hold (an option), not for a month."""
+    await hass.services.async_call(
+        "climate", "set_preset_mode", {"entity_id": CLIMATE, "preset_mode": "eco"}, blocking=True
+    )
+    before = dt_util.utcnow()
+    await hass.services.async_call(
+        "climate", "set_temperature", {"entity_id": CLIMATE, "temperature": 22.5}, blocking=True
+    )
+    after = dt_util.utcnow()
+    state = hass.states.get(CLIMATE)
+    # A setpoint replaces the preset, else it would not take effect.
+    assert (state.attributes["temperature"], state.attributes["preset_mode"]) == (22.5, "manual")
+    assert "manual" not in state.attributes["preset_modes"]
+    assert state.attributes["source"] == "override"
+    end = dt_util.parse_datetime(state.attributes["next_change"])
+    assert end is not None
+    assert before + timedelta(minutes=45) <= end <= after + timedelta(minutes=45)
+
+    # "Schedule" (preset none) resumes the schedule: the manual setting goes.
+    await hass.services.async_call(
+        "climate", "set_preset_mode", {"entity_id": CLIMATE, "preset_mode": "none"}, blocking=True
+    )
+    state = hass.states.get(CLIMATE)
+    assert (state.attributes["temperature"], state.attributes["source"]) == (20.0, "default")
+    assert state.attributes["preset_mode"] == "none"
+    response = await hass.services.async_call(
+        "pyiot", "get_schedule", {"entity_id": CLIMATE}, blocking=True, return_response=True
+    )
+    assert [rule["rule_id"] for rule in response[CLIMATE]["rules"]] == []
+
+    # A preset names itself as the source, and choosing "Schedule" again changes nothing more.
+    await hass.services.async_call(
+        "climate", "set_preset_mode", {"entity_id": CLIMATE, "preset_mode": "comfort"}, blocking=True
+    )
+    assert hass.states.get(CLIMATE).attributes["source"] == "preset"
+    for _ in range(2):
+        await hass.services.async_call(
+            "climate", "set_preset_mode", {"entity_id": CLIMATE, "preset_mode": "none"}, blocking=True
+        )
+        assert hass.states.get(CLIMATE).attributes["source"] == "default"
 
 
 async def test_restores_mode_and_preset(

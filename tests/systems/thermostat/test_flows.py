@@ -106,6 +106,7 @@ async def test_full_thermostat_flow(hass: HomeAssistant) -> None:
     }
     assert result["options"] == {
         **TUNING,
+        "default_hold_minutes": 120,  # the default: a setpoint holds 2 h when nothing is scheduled
         "max_lead_minutes": 120,
         "algorithm_params": {"c_int": 0.5, "c_ext": 0.02, "cycle_minutes": 10},
     }
@@ -138,7 +139,7 @@ async def test_thermostat_options_flow(hass: HomeAssistant) -> None:
     )
     assert result["errors"] == {"base": "invalid_guard"}
     result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {**TUNING, "algorithm": "pid"}
+        result["flow_id"], {**TUNING, "algorithm": "pid", "default_hold_minutes": 60}
     )
     assert result["step_id"] == "thermostat_optimum_start"
     suggested = {str(key): key.description["suggested_value"] for key in result["data_schema"].schema}
@@ -152,6 +153,7 @@ async def test_thermostat_options_flow(hass: HomeAssistant) -> None:
     assert entry.options["algorithm"] == "pid"
     assert entry.options["algorithm_params"] == {"kp": 1.0, "ki": 0.2, "kd": 0.0, "cycle_minutes": 15}
     assert entry.options["max_lead_minutes"] == 90
+    assert entry.options["default_hold_minutes"] == 60
 
     # Same algorithm again, optimum start off: the maximum early start is not asked, and kept.
     result = await hass.config_entries.options.async_init(entry.entry_id)

@@ -91,12 +91,13 @@ async def test_away_override_and_clear(hass: HomeAssistant, morning: None, zone:
         {"start": "2026-11-18T05:00:00", "end": "2026-11-25T20:00:00", "minimum_temperature": 12},
     )
     state = hass.states.get(CLIMATE)
-    assert (state.attributes["temperature"], state.attributes["active_rule"]) == (12.0, "away")
+    assert (state.attributes["temperature"], state.attributes["source"]) == (12.0, "away")
     assert hass.states.get("input_boolean.heater").state == "off"
 
     await call(hass, "set_override", {"temperature": 22, "duration": {"hours": 2}})
     state = hass.states.get(CLIMATE)
-    assert (state.attributes["temperature"], state.attributes["active_rule"]) == (22.0, "override")
+    assert (state.attributes["temperature"], state.attributes["source"]) == (22.0, "override")
+    assert state.attributes["active_rule"] is None
     await call(hass, "clear_override")
     assert hass.states.get(CLIMATE).attributes["temperature"] == 12.0
 
@@ -133,7 +134,9 @@ async def test_cron_and_dated_rules_via_set_schedule(
         },
     )
     schedule = await get_schedule(hass, hours=2)
-    assert [rule["id"] for rule in schedule["rules"]] == ["cron", "holiday", "range"]
+    assert [rule["rule_id"] for rule in schedule["rules"]] == ["cron", "holiday", "range"]
+    # The weekdays come back as add_rule takes them: one vocabulary, `mon` ... `sun`.
+    assert (schedule["rules"][2]["weekdays"], schedule["rules"][2]["start"]) == (["sat"], "10:00")
     assert [item["rule_id"] for item in schedule["instructions"]] == [None, "cron"]
 
 

@@ -15,7 +15,8 @@ from homeassistant.const import ATTR_TEMPERATURE, UnitOfTemperature
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.restore_state import RestoreEntity
 
-from ...core.thermostat import HvacMode, Target
+from ...core.thermostat import HvacMode, SourceKind, Target
+from .const import PRESET_MANUAL
 from .entity import ThermostatEntity
 from .zone import ThermostatZone
 
@@ -114,7 +115,13 @@ class PyIoTClimate(ThermostatEntity, ClimateEntity, RestoreEntity):
     @property
     @override
     def preset_mode(self) -> str:
-        return self.zone.preset or PRESET_NONE
+        if self.zone.preset is not None:
+            return self.zone.preset
+        # Not one of preset_modes: under a manual setting "Schedule" is not selected, and choosing it resumes.
+        output = self.zone.output
+        return (
+            PRESET_MANUAL if output is not None and output.source.kind is SourceKind.OVERRIDE else PRESET_NONE
+        )
 
     @property
     @override
@@ -122,9 +129,11 @@ class PyIoTClimate(ThermostatEntity, ClimateEntity, RestoreEntity):
         output = self.zone.output
         if output is None:
             return {}
+        source = output.source
+        # The source named once: its kind (translated states), plus the rule's id for a schedule rule.
         return {
-            "active_rule": output.rule_id,
-            "active_rule_name": output.rule_name,
+            "source": source.kind.value,
+            "active_rule": source.rule_id if source.kind is SourceKind.SCHEDULE else None,
             "next_change": output.next_change.isoformat() if output.next_change else None,
             "sensors": {sensor: round(weight, 3) for sensor, weight in output.sensors.items()},
             "dropped_sensors": {sensor: reason.value for sensor, reason in output.dropped.items()},

@@ -26,7 +26,10 @@ CONF_PRESETS: Final = "presets"
 CONF_OPTIMUM_START: Final = "optimum_start"
 CONF_MAX_LEAD_MINUTES: Final = "max_lead_minutes"
 CONF_TARGET_STEP: Final = "target_temp_step"
+CONF_DEFAULT_HOLD: Final = "default_hold_minutes"
 PRESET_NAMES: Final = ("away", "eco", "comfort", "sleep", "boost")
+PRESET_MANUAL: Final = "manual"
+"""The preset mode shown (never offered) while a manual setting holds."""
 
 DEFAULT_PRESET_TEMPERATURES: Final = {
     "away": 16.0,

@@ -25,6 +25,7 @@ from .const import (
     CONF_AGGREGATE_METHOD,
     CONF_ALGORITHM,
     CONF_COOLERS,
+    CONF_DEFAULT_HOLD,
     CONF_DEFAULT_TEMPERATURE,
     CONF_FAIL_SAFE,
     CONF_FROST_DUTY,
@@ -144,6 +145,9 @@ def tuning_schema() -> vol.Schema:
             vol.Required(CONF_FAIL_SAFE): _select([m.value for m in FailSafeMode], CONF_FAIL_SAFE),
             vol.Required(CONF_FROST_DUTY): _number(0, 100, 1, "%"),
             vol.Required(CONF_TARGET_STEP): _number(0.1, 1, 0.1, "°C"),
+            vol.Required(CONF_DEFAULT_HOLD, default=DEFAULT_OPTIONS[CONF_DEFAULT_HOLD]): _number(
+                5, 1440, 5, "min"
+            ),
             vol.Required(CONF_OPTIMUM_START): BooleanSelector(),
             vol.Required(CONF_PROTECTION): section(
                 vol.Schema(
@@ -196,6 +200,7 @@ def settings_error(data: dict[str, Any], options: dict[str, Any]) -> str | None:
         settings.fail_safe()
         settings.presets()
         settings.optimum_start()
+        settings.hold()
     except ScheduleError as err:
         return err.translation_key
     return None

@@ -17,6 +17,7 @@ from homeassistant.helpers.typing import StateType
 
 from ...core.thermostat import ControlOutput, ExplanationCode, RateEstimate, Side
 from .entity import ThermostatEntity
+from .explain import ExplanationTexts, decision_attributes
 from .zone import ThermostatZone
 
 
@@ -30,14 +31,14 @@ class ThermostatSensorEntityDescription(SensorEntityDescription):
     """A value of a zone's last control step."""
 
     value_fn: Callable[[ControlOutput], StateType | datetime]
-    attributes_fn: Callable[[ControlOutput], dict[str, Any]] = lambda _: {}
+    attributes_fn: Callable[[ControlOutput, ExplanationTexts], dict[str, Any]] = lambda _output, _texts: {}
 
 
 def _rate_sensor(side: Side) -> ThermostatSensorEntityDescription:
     def estimate(output: ControlOutput) -> RateEstimate | None:
         return output.rates.get(side)
 
-    def attributes(output: ControlOutput) -> dict[str, Any]:
+    def attributes(output: ControlOutput, _texts: ExplanationTexts) -> dict[str, Any]:
         if (rate := estimate(output)) is None:
             return {}
         described = {
@@ -63,7 +64,7 @@ def _rate_sensor(side: Side) -> ThermostatSensorEntityDescription:
     )
 
 
-def _preheat_attributes(output: ControlOutput) -> dict[str, Any]:
+def _preheat_attributes(output: ControlOutput, _texts: ExplanationTexts) -> dict[str, Any]:
     if (preheat := output.preheat) is None:
         return {}
     return {
@@ -81,10 +82,7 @@ DECISION = ThermostatSensorEntityDescription(
     device_class=SensorDeviceClass.ENUM,
     options=[code.value for code in ExplanationCode],
     value_fn=lambda output: output.explanation.code.value,
-    attributes_fn=lambda output: {
-        "explanation": output.explanation.render_en(),
-        **output.explanation.placeholders,
-    },
+    attributes_fn=lambda output, texts: decision_attributes(output.explanation, texts),
 )
 PREHEAT_STARTS_AT = ThermostatSensorEntityDescription(
     key="preheat_starts_at",
@@ -121,4 +119,6 @@ class ThermostatSensor(ThermostatEntity, SensorEntity):
     @override
     def extra_state_attributes(self) -> dict[str, Any]:
         output = self.zone.output
-        return self.entity_description.attributes_fn(output) if output is not None else {}
+        if output is None:
+            return {}
+        return self.entity_description.attributes_fn(output, self.zone.explanations)

@@ -16,11 +16,13 @@ from ...core.thermostat import (
     OVERRIDE_ID,
     CronRule,
     DatedRule,
+    HoldPolicy,
     RecurringRule,
     Rule,
     Schedule,
     ScheduleError,
     Target,
+    schedule_response,
 )
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -90,7 +92,7 @@ def _moment(moment: datetime) -> datetime:
 type Change = Callable[[Schedule], Schedule]
 
 
-def _set_schedule(call: ServiceCall) -> Change:
+def _set_schedule(call: ServiceCall, _hold: HoldPolicy) -> Change:
     def change(schedule: Schedule) -> Schedule:
         overrides = [rule for rule in schedule.rules if rule.rule_id == OVERRIDE_ID]
         rules = [_rule(RULE_SCHEMA(rule), schedule) for rule in call.data["rules"]]
@@ -106,15 +108,15 @@ def _set_schedule(call: ServiceCall) -> Change:
     return change
 
 
-def _add_rule(call: ServiceCall) -> Change:
+def _add_rule(call: ServiceCall, _hold: HoldPolicy) -> Change:
     return lambda schedule: schedule.with_rule(_rule(dict(call.data), schedule))
 
 
-def _remove_rule(call: ServiceCall) -> Change:
+def _remove_rule(call: ServiceCall, _hold: HoldPolicy) -> Change:
     return lambda schedule: schedule.without_rule(call.data["rule_id"])
 
 
-def _set_away(call: ServiceCall) -> Change:
+def _set_away(call: ServiceCall, _hold: HoldPolicy) -> Change:
     def change(schedule: Schedule) -> Schedule:
         start, end = _moment(call.data["start"]), _moment(call.data["end"])
         away = DatedRule(
@@ -129,24 +131,24 @@ def _set_away(call: ServiceCall) -> Change:
     return change
 
 
-def _clear_override(call: ServiceCall) -> Change:
+def _clear_override(call: ServiceCall, _hold: HoldPolicy) -> Change:
     return lambda schedule: schedule.without_overrides()
 
 
-def _set_override(call: ServiceCall) -> Change:
+def _set_override(call: ServiceCall, hold: HoldPolicy) -> Change:
     def change(schedule: Schedule) -> Schedule:
         now = dt_util.utcnow()
         duration: timedelta | None = call.data.get("duration")
         if (until := call.data.get("until")) is not None:
             duration = _moment(until) - now
-        return schedule.with_override(now, _target(dict(call.data), schedule), duration=duration)
+        return schedule.with_override(now, _target(dict(call.data), schedule), duration=duration, hold=hold)
 
     return change
 
 
 RULE_SCHEMA = vol.Schema(RULE_FIELDS)
 
-SCHEDULE_CHANGES: dict[str, tuple[dict[Any, Any], Callable[[ServiceCall], Change]]] = {
+SCHEDULE_CHANGES: dict[str, tuple[dict[Any, Any], Callable[[ServiceCall, HoldPolicy], Change]]] = {
     "set_schedule": ({vol.Required("rules"): vol.All(cv.ensure_list, [dict])}, _set_schedule),
     "add_rule": (RULE_FIELDS, _add_rule),
     "remove_rule": ({vol.Required("rule_id"): cv.string}, _remove_rule),
@@ -174,7 +176,7 @@ async def _apply(entity: Any, call: ServiceCall) -> None:
     """Run a schedule change on the zone of a PyIoT climate entity."""
     build = SCHEDULE_CHANGES[call.service][1]
     try:
-        entity.zone.async_change_schedule(build(call))
+        entity.zone.async_change_schedule(build(call, entity.zone.controller.hold))
     except ScheduleError as err:  # raised while building the change, before the zone validates it
         raise ServiceValidationError(
             translation_domain=DOMAIN,
@@ -184,30 +186,8 @@ async def _apply(entity: Any, call: ServiceCall) -> None:
 
 
 async def _get_schedule(entity: Any, call: ServiceCall) -> ServiceResponse:
-    """The upcoming instructions, the rules and what is active now."""
-    schedule: Schedule = entity.zone.controller.schedule
-    now = dt_util.utcnow()
-    active = schedule.evaluate(now)
-    return {
-        "active": {
-            "rule_id": active.rule_id,
-            "target": active.target.to_dict(),
-            "sensors": dict(active.sensors),
-            "next_change": active.next_change.isoformat() if active.next_change else None,
-        },
-        "instructions": [
-            {
-                "start": instruction.start.isoformat(),
-                "end": instruction.end.isoformat(),
-                "rule_id": instruction.rule_id,
-                "target": instruction.target.to_dict(),
-                "sensors": dict(instruction.sensors),
-            }
-            for instruction in schedule.instructions(now, call.data["hours"])
-        ],
-        "rules": [rule.to_dict() for rule in schedule.rules],
-        "conflicts": [list(pair) for pair in schedule.conflicts(now, days=31)],
-    }
+    """The upcoming instructions, the rules and what is active now, in the API's vocabulary (`mon`...)."""
+    return schedule_response(entity.zone.controller.schedule, dt_util.utcnow(), call.data["hours"])
 
 
 @callback

@@ -11,6 +11,7 @@ from ...core.thermostat import (
     DecisionAlgorithm,
     FailSafeConfig,
     FailSafeMode,
+    HoldPolicy,
     OptimumStartConfig,
     RelayGuard,
     Target,
@@ -21,6 +22,7 @@ from .const import (
     CONF_ALGORITHM,
     CONF_ALGORITHM_PARAMS,
     CONF_COOLERS,
+    CONF_DEFAULT_HOLD,
     CONF_DEFAULT_TEMPERATURE,
     CONF_FAIL_SAFE,
     CONF_FROST_DUTY,
@@ -61,6 +63,7 @@ DEFAULT_OPTIONS: dict[str, Any] = {
     CONF_OPTIMUM_START: False,
     CONF_MAX_LEAD_MINUTES: 180,
     CONF_TARGET_STEP: 0.5,
+    CONF_DEFAULT_HOLD: 120,
 }
 
 
@@ -137,6 +140,10 @@ class ThermostatSettings:
     def target_step(self) -> float:
         """How much one tap on the thermostat card moves the setpoint."""
         return float(self.options[CONF_TARGET_STEP])
+
+    def hold(self) -> HoldPolicy:
+        """How long the thermostat card's setpoint holds: to the next scheduled change, else the default."""
+        return HoldPolicy(default_hold=timedelta(minutes=float(self.options[CONF_DEFAULT_HOLD])))
 
     def optimum_start(self) -> OptimumStartConfig:
         """Whether to start early so that scheduled targets are reached on time (learning always runs)."""

@@ -20,13 +20,11 @@ import probatio as vol
 
 from ...const import DOMAIN
 from ...core.thermostat import ScheduleError
-from ...core.thermostat.hold import HoldPolicy
 from ...core.thermostat.schedule_api import apply_edit, schedule_state
 from .zone import ThermostatZone
 
 ERROR_NOT_A_ZONE: Final = "not_a_zone"
 ERROR_SCHEDULE: Final = "schedule_error"
-HOLD: Final = HoldPolicy()
 
 _REQUEST: Final[dict[str | vol.Marker, Any]] = {
     vol.Required("entity_id"): cv.entity_id,
@@ -46,7 +44,7 @@ def _zone(hass: HomeAssistant, entity_id: str) -> ThermostatZone | None:
 
 def _state(zone: ThermostatZone, entity_id: str, day: date | None) -> dict[str, Any]:
     return schedule_state(
-        entity_id, zone.controller.schedule, dt_util.utcnow(), zone.output, hold=HOLD, day=day
+        entity_id, zone.controller.schedule, dt_util.utcnow(), zone.output, hold=zone.controller.hold, day=day
     )
 
 
@@ -107,7 +105,7 @@ def ws_edit(hass: HomeAssistant, connection: ActiveConnection, msg: dict[str, An
     try:
         zone.async_change_schedule(
             lambda schedule: apply_edit(
-                schedule, now, msg["edit"], hold=HOLD, expected_revision=msg.get("revision")
+                schedule, now, msg["edit"], hold=zone.controller.hold, expected_revision=msg.get("revision")
             )
         )
     except ServiceValidationError as err:

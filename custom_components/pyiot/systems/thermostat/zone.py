@@ -22,6 +22,7 @@ from ...core.corrupt_records import aside_document, aside_key, summary
 from ...core.thermostat import (
     ControlOutput,
     HvacMode,
+    OverrideRule,
     Reading,
     Schedule,
     ScheduleError,
@@ -30,6 +31,7 @@ from ...core.thermostat import (
 )
 from ...core.thermostat.schedule_recovery import load_schedule
 from .const import EVENT_FAIL_SAFE
+from .explain import ExplanationTexts
 from .settings import ThermostatSettings
 
 STORAGE_VERSION = 1
@@ -62,6 +64,7 @@ class ThermostatZone:
             fail_safe=self.settings.fail_safe(),
             presets=self.settings.presets(),
             optimum_start=self.settings.optimum_start(),
+            hold=self.settings.hold(),
         )
         self._store: Store[dict[str, Any]] = Store(hass, STORAGE_VERSION, storage_key(entry.entry_id))
         self._listeners: list[CALLBACK_TYPE] = []
@@ -72,6 +75,7 @@ class ThermostatZone:
         self._relays = frozenset(self.controller.heaters + self.controller.coolers)
         self._sensor_ids: tuple[str, ...] = tuple(self.settings.weights)
         self._update_pending = False
+        self.explanations = ExplanationTexts()
 
     # --- lifecycle -----------------------------------------------------------------------------
 
@@ -87,6 +91,7 @@ class ThermostatZone:
 
         Corrupt data is logged and kept aside; the zone then starts from its settings.
         """
+        self.explanations = await ExplanationTexts.async_load(self.hass)
         data = await self._store.async_load() or {}
         if "schedule" in data:
             await self._async_load_schedule(data)
@@ -343,8 +348,11 @@ class ThermostatZone:
 
     @callback
     def async_set_preset(self, preset: str | None) -> None:
-        """Change the preset (None = follow the schedule), then decide again."""
+        """Change the preset, then decide again; None ("Schedule") also ends a manual setting."""
         self.preset = preset
+        if preset is None and any(isinstance(rule, OverrideRule) for rule in self.controller.schedule.rules):
+            self.async_change_schedule(lambda schedule: schedule.without_overrides())
+            return
         self.async_update()
 
     @callback
@@ -365,6 +373,13 @@ class ThermostatZone:
 
     @callback
     def async_set_manual_target(self, target: Target, duration: timedelta | None = None) -> None:
-        """The thermostat card's setpoint: an override until the next scheduled change (or `duration`)."""
+        """The thermostat card's setpoint: an override as the hold policy says (or for `duration`).
+
+        It replaces a preset, which would otherwise keep the setpoint from taking effect.
+        """
         now = dt_util.utcnow()
-        self.async_change_schedule(lambda schedule: schedule.with_override(now, target, duration=duration))
+        self.preset = None
+        hold = self.controller.hold
+        self.async_change_schedule(
+            lambda schedule: schedule.with_override(now, target, duration=duration, hold=hold)
+        )
