@@ -1,7 +1,8 @@
 """The gateway's diagnostics as JSON-able data.
 
-Identifying values sit under the keys `node_id`, `mac`, `mqtt_client_id`, `ip`, `ssid`, `web_ip`
-and `configuration_url` (`REDACT`): the HA side passes them to `async_redact_data`.
+Identifying values sit under the keys `node_id`, `mac`, `mqtt_client_id`, `ip`, `ssid`, `web_ip`,
+`configuration_url` and the point keys `sysinfo#ip` and `sysinfo#ssid` (`REDACT`): the HA side passes
+them to `async_redact_data`. The device's log is free text: `redact_text` scrubs it first.
 """
 
 from collections.abc import Iterable
@@ -9,8 +10,12 @@ import re
 from typing import Any, Final
 
 from .device import Device
+from .sysinfo import sysinfo_key
 
-REDACT: Final = frozenset({"node_id", "mac", "mqtt_client_id", "ip", "ssid", "web_ip", "configuration_url"})
+REDACT: Final = frozenset(
+    {"node_id", "mac", "mqtt_client_id", "ip", "ssid", "web_ip", "configuration_url"}
+    | {sysinfo_key("ip"), sysinfo_key("ssid")}  # the values of these diagnostic sensors
+)
 REDACTED: Final = "**REDACTED**"
 _ADDRESSES: Final = re.compile(
     r"\b(?:\d{1,3}\.){3}\d{1,3}\b"  # IPv4
