@@ -77,6 +77,10 @@ class PyIoTPointEntity(Entity):
             self.hub.async_listen_point(self.node_id, self.point.key, self.async_write_ha_state)
         )
 
+    async def async_update(self) -> None:
+        """`homeassistant.update_entity`: ask the node for a fresh value (never polled)."""
+        await self.hub.async_refresh_point(self.node_id, self.point.key)
+
     async def async_write_value(self, value: Any) -> None:
         """Send a new value to the node; the state changes when the node reports it back."""
         await self.hub.async_write(self.node_id, self.point.key, value)

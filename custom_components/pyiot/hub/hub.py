@@ -12,7 +12,7 @@ import asyncio
 from collections.abc import Callable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant, callback
@@ -36,6 +36,16 @@ from .caps import async_report_caps
 from .storage import NodeStore
 
 type PointKey = tuple[str, str]
+
+
+@runtime_checkable
+class RefreshingTransport(Protocol):
+    """A transport that can ask a node for a fresh value of one point (`homeassistant.update_entity`)."""
+
+    async def async_refresh_point(self, node_id: str, key: str) -> None:
+        """Ask; the value arrives through the listener as any other."""
+
+
 type PointsAddedCallback = Callable[[list[tuple[str, PointSpec]]], None]
 
 
@@ -374,6 +384,12 @@ class NodeHub:
                 translation_key="write_failed",
                 translation_placeholders={"node": self.node_name(node_id), "error": str(err)},
             ) from err
+
+    async def async_refresh_point(self, node_id: str, key: str) -> None:
+        """Ask the node for a fresh value of a point, when its transport can (else nothing happens)."""
+        transport: object = self.transport  # the refresh is an optional extra of `Transport`
+        if isinstance(transport, RefreshingTransport):
+            await transport.async_refresh_point(node_id, key)
 
     def is_available(self, node_id: str, key: str | None = None) -> bool:
         """Whether the node is online (and, with `key`, that point has a usable value)."""

@@ -46,7 +46,9 @@ async def start_device(mqtt_broker: Mosquitto) -> AsyncGenerator[StartDevice]:
     """Connects simulated devices (driven step by step) to the broker; stops them after the test."""
     runners: list[DeviceRunner] = []
 
-    async def start(index: int = 0, *, prefix: str = "T-HOME/SIM", **options: object) -> DeviceRunner:
+    async def start(
+        index: int = 0, *, prefix: str = "T-HOME/SIM", web: bool = False, **options: object
+    ) -> DeviceRunner:
         runner = DeviceRunner(
             make_device(index, prefix=prefix, seed=1, **options),
             mqtt_broker.host,
@@ -54,7 +56,7 @@ async def start_device(mqtt_broker: Mosquitto) -> AsyncGenerator[StartDevice]:
             reconnect_delay=0.05,
         )
         runners.append(runner)
-        await runner.start()
+        await runner.start(web=web)  # its web server on a free loopback port, `admin`/`secret`
         return runner
 
     yield start

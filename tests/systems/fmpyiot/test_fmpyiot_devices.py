@@ -2,9 +2,10 @@
 
 import asyncio
 
-from homeassistant.const import STATE_UNAVAILABLE, EntityCategory
+from homeassistant.const import ATTR_ENTITY_ID, STATE_UNAVAILABLE, EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from tests.support.scripted_node import wait_for
@@ -85,3 +86,29 @@ async def test_a_device_appears_with_its_identity_and_values(
     # The device dies: the broker publishes its last will, and the device is unavailable at once.
     await runner.die()
     await wait_for(lambda: _state(hass, entity) == STATE_UNAVAILABLE, timeout=20)
+
+
+async def test_update_entity_asks_the_device_on_the_reverse_topic(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, start_device: StartDevice
+) -> None:
+    assert await async_setup_component(hass, "homeassistant", {})
+    runner = await start_device(1)
+
+    def temperature() -> er.RegistryEntry | None:
+        device = _device(hass, loaded_entry)
+        found = _entities(hass, device).items() if device else ()
+        return next((e for key, e in found if key == "./temperature"), None)
+
+    async with asyncio.timeout(20):
+        while (entity := temperature()) is None or _state(hass, entity) in {None, "unknown"}:
+            await runner.feed()
+            await runner.publish_value("./temperature")
+            await asyncio.sleep(0.2)
+
+    runner.device.temperature = 12.5
+    asked = len(runner.device.received)
+    await hass.services.async_call(
+        "homeassistant", "update_entity", {ATTR_ENTITY_ID: entity.entity_id}, blocking=True
+    )
+    await wait_for(lambda: _state(hass, entity) == "12.5", timeout=20)
+    assert ("T-HOME/SIM1/temperature_", "") in runner.device.received[asked:]

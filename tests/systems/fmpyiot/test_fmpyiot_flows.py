@@ -118,10 +118,20 @@ async def test_mqtt_discovery_already_configured(hass: HomeAssistant) -> None:
     assert result["reason"] == "already_configured"
 
 
+async def _entry_settings(hass: HomeAssistant, entry: MockConfigEntry) -> Any:
+    """The options menu, then its entry settings form."""
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    assert result["type"] is FlowResultType.MENU
+    assert result["menu_options"] == [FMPYIOT_MQTT, "fmpyiot_device"]
+    return await hass.config_entries.options.async_configure(
+        result["flow_id"], {"next_step_id": FMPYIOT_MQTT}
+    )
+
+
 async def test_options_flow(hass: HomeAssistant) -> None:
     devices = {"28:cd:c1:00:00:01": {"sleeping": True}}
     entry = _entry(hass, {**DEFAULTS, "devices": devices})
-    result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await _entry_settings(hass, entry)
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == FMPYIOT_MQTT
     assert result["description_placeholders"] == {"bases": "-"}
@@ -152,7 +162,7 @@ async def test_options_flow(hass: HomeAssistant) -> None:
     assert GatewaySettings.from_dict(entry.options).manual_bases == ("T-HOME/ATELIER/LIDAR/",)
 
     # The same base again is not added twice; the form shows the bases added so far.
-    result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await _entry_settings(hass, entry)
     assert result["description_placeholders"] == {"bases": "T-HOME/ATELIER/LIDAR/"}
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], {"max_depth": 4, "time_service": True, "add_base": "T-HOME/ATELIER/LIDAR/"}
@@ -167,7 +177,7 @@ async def test_options_flow(hass: HomeAssistant) -> None:
 )
 async def test_options_refuse_a_bad_base(hass: HomeAssistant, base: str, error: str) -> None:
     entry = _entry(hass)
-    result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await _entry_settings(hass, entry)
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], {"max_depth": 3, "time_service": True, "add_base": base}
     )
@@ -178,7 +188,7 @@ async def test_options_refuse_a_bad_base(hass: HomeAssistant, base: str, error: 
 
 async def test_options_cap_bases_added_by_hand(hass: HomeAssistant) -> None:
     entry = _entry(hass, {**DEFAULTS, "manual_bases": [f"B/{index}/" for index in range(64)]})
-    result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await _entry_settings(hass, entry)
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], {"max_depth": 4, "time_service": True, "add_base": "C/"}
     )
@@ -187,7 +197,7 @@ async def test_options_cap_bases_added_by_hand(hass: HomeAssistant) -> None:
 
 async def test_options_of_unusable_settings_start_from_the_defaults(hass: HomeAssistant) -> None:
     entry = _entry(hass, {"max_depth": 4, "manual_bases": "not a list"})
-    result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await _entry_settings(hass, entry)
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], {"max_depth": 4, "time_service": True}
     )

@@ -21,7 +21,8 @@ _KIND = node_entry_kind(
     discoveries=(
         Discovery(source="mqtt", step="fmpyiot_mqtt_discovery", matches=mqtt_topic(DISCOVERY_TOPIC)),
     ),
-    redact=frozenset(REDACT),
+    # Node ids are MACs here: the admission report's lists of them go too.
+    redact=frozenset(REDACT) | {"newest_nodes", "last_refused", "point_cap_nodes"},
     # The gateway reports a device only once it answered `SYSINFO_` (or its identity wait ran out):
     # that is its handshake. Anyone on the broker can still invent devices, hence the rates and caps.
     admit_when=AdmitWhen.FIRST_REPORT,

@@ -6,6 +6,7 @@ from homeassistant.components import mqtt
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryNotReady
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
@@ -15,6 +16,7 @@ from ...core.protocols.fmpyiot.topics import discovery_filters
 from ...hub import NodeHub
 from ...hub.mqtt import HassMqttLink, async_follow_connection
 from ...hub.storage import async_keep_aside
+from .const import REAUTH_NODE
 
 DEVICES_STORAGE_VERSION = 1
 SAVE_DELAY = 10.0
@@ -44,6 +46,7 @@ async def async_create_gateway(hass: HomeAssistant, hub: NodeHub) -> FmPyIotGate
 
     It knows the devices of the last run (asked for everything as soon as it runs) and follows HA's
     MQTT client: every device is unavailable while the broker is away, and asked again once it is back.
+    Devices' web APIs are read with HA's HTTP session; refused credentials start a reauthentication.
     """
     if not await mqtt.async_wait_for_mqtt_client(hass):
         raise ConfigEntryNotReady(translation_domain=DOMAIN, translation_key="mqtt_not_ready")
@@ -57,12 +60,18 @@ async def async_create_gateway(hass: HomeAssistant, hub: NodeHub) -> FmPyIotGate
         if gateway is not None:
             store.async_delay_save(gateway.export, SAVE_DELAY)
 
+    @callback
+    def web_credentials_refused(node_id: str) -> None:
+        entry.async_start_reauth(hass, data={REAUTH_NODE: node_id})
+
     settings = gateway_settings(entry)
     gateway = FmPyIotGateway(
         HassMqttLink(hass),
         hub,
         settings=settings,
         now=dt_util.now,
+        web_session=async_get_clientsession(hass),
+        on_web_auth_error=web_credentials_refused,
         on_state_changed=state_changed,
         logger=_LOGGER,
     )

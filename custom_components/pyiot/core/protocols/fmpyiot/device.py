@@ -183,6 +183,8 @@ class Device:
     web_ip: str | None = None
     web_failed: str | None = None
     web_unresolved: tuple[str, ...] = ()
+    web_log: str | None = None
+    """The device's log file as last read from its web API, secrets and addresses redacted."""
     configuration_url: str | None = None
     announced: bool = False
     reported_info: NodeInfo | None = None

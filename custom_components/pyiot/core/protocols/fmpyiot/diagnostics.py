@@ -1,14 +1,33 @@
 """The gateway's diagnostics as JSON-able data.
 
-Identifying values sit under the keys `node_id`, `mac`, `mqtt_client_id`, `ip`, `ssid`, `web_ip`
-and `configuration_url` (`REDACT`): the HA side passes them to `async_redact_data`.
+Identifying values sit under the keys `node_id`, `mac`, `mqtt_client_id`, `ip`, `ssid`, `web_ip`,
+`configuration_url` and the point keys `sysinfo#ip` and `sysinfo#ssid` (`REDACT`): the HA side passes
+them to `async_redact_data`. The device's log is free text: `redact_text` scrubs it first.
 """
 
+from collections.abc import Iterable
+import re
 from typing import Any, Final
 
 from .device import Device
+from .sysinfo import sysinfo_key
 
-REDACT: Final = frozenset({"node_id", "mac", "mqtt_client_id", "ip", "ssid", "web_ip", "configuration_url"})
+REDACT: Final = frozenset(
+    {"node_id", "mac", "mqtt_client_id", "ip", "ssid", "web_ip", "configuration_url"}
+    | {sysinfo_key("ip"), sysinfo_key("ssid")}  # the values of these diagnostic sensors
+)
+REDACTED: Final = "**REDACTED**"
+_ADDRESSES: Final = re.compile(
+    r"\b(?:\d{1,3}\.){3}\d{1,3}\b"  # IPv4
+    r"|\b[0-9A-Fa-f]{2}(?:[:-][0-9A-Fa-f]{2}){5}\b"  # MAC
+)
+
+
+def redact_text(text: str, secrets: Iterable[str | None]) -> str:
+    """Free text (the device's log) without addresses, MACs and the given secrets (names, passwords)."""
+    for secret in sorted({secret for secret in secrets if secret}, key=len, reverse=True):
+        text = text.replace(secret, REDACTED)
+    return _ADDRESSES.sub(REDACTED, text)
 
 
 def device_diagnostics(device: Device, now: float | None) -> dict[str, Any]:
@@ -52,5 +71,6 @@ def device_diagnostics(device: Device, now: float | None) -> dict[str, Any]:
             "configuration_url": device.configuration_url,
             "failed": device.web_failed,
             "unresolved_actions": list(device.web_unresolved),
+            "log": device.web_log,
         },
     }

@@ -39,7 +39,7 @@ from .device import (
     action_key,
     action_point,
 )
-from .diagnostics import device_diagnostics
+from .diagnostics import device_diagnostics, redact_text
 from .params import (
     PARAMS_NAMESPACE,
     ParamsError,
@@ -594,6 +594,23 @@ class FmPyIotGateway:
             self._web_failed(device, err, probing=settings is None)
             return
         self._apply_web(device, host, snapshot)
+        if authenticated:
+            await self._read_log(device, web)
+
+    async def _read_log(self, device: Device, web: FmPyIotWeb) -> None:
+        """Keep the device's log for the diagnostics, without what identifies it or its owner."""
+        try:
+            text = await web.async_logs()
+        except WebError as err:
+            self._logger.debug("The log of FmPyIOT device %s cannot be read: %s", device.label, err)
+            return
+        settings, info = device.settings.web, device.sysinfo
+        secrets = [device.node_id, device.web_ip]
+        if settings is not None:
+            secrets += [settings.username, settings.password, settings.host]
+        if info is not None:
+            secrets += [info.mac, info.client_id, info.ip, info.ssid]
+        device.web_log = redact_text(text, secrets)
 
     def _web_failed(self, device: Device, err: WebError, *, probing: bool) -> None:
         device.web_failed = err.key
