@@ -43,6 +43,7 @@ async def test_menu_offers_every_kind(hass: HomeAssistant) -> None:
         "fmpyiot_mqtt",
         "ble_gatt",
         "iotpy_files",
+        "iotpy_server",
     ]
 
 

@@ -8,6 +8,7 @@ import textwrap
 
 from homeassistant.const import STATE_ON, STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import device_registry as dr, entity_registry as er, issue_registry as ir
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -193,3 +194,26 @@ async def test_an_edited_file_is_reloaded_with_its_entities_kept(
     path.write_text(source, encoding="utf-8")
     await wait_for(hass, lambda: state_of(hass, "sensor", RELAY, "heating_added") == "7")
     assert entity_id(hass, "sensor", RELAY, "heating_setpoint") == before
+
+
+async def test_the_write_action_reaches_a_local_device(
+    hass: HomeAssistant, loaded_iotpy: MockConfigEntry
+) -> None:
+    await wait_for(
+        hass, lambda: state_of(hass, "sensor", RELAY, "heating_relay") not in {None, STATE_UNAVAILABLE}
+    )
+    device = dr.async_get(hass).async_get_device_by_identifier((DOMAIN, f"{ENTRY_ID}:{RELAY}"), ENTRY_ID)
+    assert device is not None
+    await hass.services.async_call(
+        DOMAIN,
+        "iotpy_write",
+        {"device_id": device.id, "variable": "heating_relay", "value": 1},
+        blocking=True,
+    )
+    await wait_for(hass, lambda: state_of(hass, "sensor", RELAY, "heating_relay") == "1")
+    with pytest.raises(HomeAssistantError) as caught:
+        await hass.services.async_call(
+            DOMAIN, "iotpy_write", {"device_id": device.id, "variable": "nope", "value": 1}, blocking=True
+        )
+    assert caught.value.translation_key == "iotpy_unknown_variable"
+    assert caught.value.translation_placeholders["device"] == "Heating relay"

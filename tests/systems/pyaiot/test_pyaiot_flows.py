@@ -49,6 +49,7 @@ async def test_user_menu_then_pyaiot(
         "fmpyiot_mqtt",
         "ble_gatt",
         "iotpy_files",
+        "iotpy_server",
     ]
 
     result = await hass.config_entries.flow.async_configure(

@@ -1,14 +1,28 @@
-"""IOTpy (https://github.com/panManfredini/IOTpy): Python device files run inside Home Assistant.
+"""IOTpy (https://github.com/panManfredini/IOTpy): device files run inside Home Assistant, remote servers.
 
 The files run unchanged on the core's `IotpyRuntime` (imports in HA's import executor, each device's
-`loop()` in a thread of its own); its devices and variables become entities through the node hub.
+`loop()` in a thread of its own); a remote server is polled by a `DataUpdateCoordinator` (`server.py`).
+Both report devices and variables as nodes and points to the node hub.
 """
+
+from dataclasses import replace
 
 from ...hub import node_entry_kind
 from ..system import System
-from .config_flow import IotpyFilesOptionsFlow
-from .const import IOTPY_FILES
+from .config_flow import IotpyFilesOptionsFlow, IotpyServerOptionsFlow
+from .const import IOTPY_FILES, IOTPY_SERVER
 from .files import async_create_runtime
+from .server import async_create_server_transport, server_storage_key
+from .services import async_setup_services
+
+# The user chose the server: it is vouched for, admitted at its first answer.
+_SERVER_KIND = node_entry_kind(
+    key=IOTPY_SERVER,
+    create_transport=async_create_server_transport,
+    options_flow=IotpyServerOptionsFlow,
+    reconfigure_step="reconfigure_iotpy_server",
+    redact=frozenset({"url", "address"}),
+)
 
 IOTPY_SYSTEM = System(
     name="IOTpy",
@@ -20,5 +34,13 @@ IOTPY_SYSTEM = System(
             options_flow=IotpyFilesOptionsFlow,
             reconfigure_step="reconfigure_iotpy_files",
         ),
+        replace(
+            _SERVER_KIND,
+            storage_keys=lambda entry_id: (
+                *_SERVER_KIND.storage_keys(entry_id),
+                server_storage_key(entry_id),
+            ),
+        ),
     ),
+    async_setup_services=async_setup_services,
 )

@@ -24,3 +24,27 @@ VALIDATION_TIMEOUT: Final = 10.0
 
 CONF_VARIABLES: Final = "variables"
 """Per node id and variable: `VariableSettings.as_dict()` (exposure as number/switch, unit, ...)."""
+
+IOTPY_SERVER: Final = "iotpy_server"
+"""Entry kind: a remote IOTpy server, polled over HTTP."""
+
+CONF_URL: Final = "url"
+CONF_PREFIX: Final = "prefix"
+"""The server's `IOTPY_PROXY_PREFIX` (one path segment), empty when it has none."""
+CONF_NODE_ID: Final = "node_id"
+"""The server's node id, from its URL when the entry was created; kept when the URL changes."""
+
+CONF_POLL_INTERVAL: Final = "poll_interval"
+DEFAULT_POLL_INTERVAL: Final = 2
+"""Upstream's default `poll_loop_ms`: polling faster gains nothing."""
+MIN_POLL_INTERVAL: Final = 1
+MAX_POLL_INTERVAL: Final = 3600
+
+CONF_STALE_AFTER: Final = "stale_after"
+DEFAULT_STALE_AFTER: Final = 30
+"""Seconds a variable's `lastUpdate_ms` may stay unchanged before it is shown unavailable."""
+MIN_STALE_AFTER: Final = 5
+MAX_STALE_AFTER: Final = 86400
+
+SERVER_TIMEOUT: Final = 10.0
+"""Seconds a request to a server may take (the config flow's check and every poll)."""

@@ -123,6 +123,14 @@ class ServerView:
         """Every variable ever seen, in the server's order (those gone since are kept, unavailable)."""
         return list(self._variables)
 
+    def variable(self, name: str) -> RemoteVariable | None:
+        """What the server last said of variable `name`, if it was ever seen."""
+        return self._variables.get(name)
+
+    def inferred_kind(self, name: str) -> ValueKind | None:
+        """The kind decided on first sight (or restored), whatever the settings impose."""
+        return self._kinds.get(name)
+
     def kind(self, name: str) -> ValueKind | None:
         """The variable's kind, as the settings impose it or as decided on first sight."""
         inferred = self._kinds.get(name)
