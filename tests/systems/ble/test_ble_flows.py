@@ -57,6 +57,15 @@ def discovery_flows(hass: HomeAssistant) -> dict[str, Any]:
     }
 
 
+async def explored(hass: HomeAssistant, result: Any) -> Any:
+    """The flow's next form once the explorer's progress (connect, list the GATT) is over."""
+    assert result["type"] is FlowResultType.SHOW_PROGRESS
+    assert result["step_id"] == "ble_gatt_connect"
+    assert result["progress_action"] == "ble_exploring"
+    await hass.async_block_till_done()
+    return await hass.config_entries.flow.async_configure(result["flow_id"])
+
+
 def test_manifest_matches_the_documented_services() -> None:
     assert [m["service_uuid"] for m in MANIFEST["bluetooth"]] == list(DISCOVERY_SERVICES)
     assert all(m["connectable"] for m in MANIFEST["bluetooth"])
@@ -71,7 +80,7 @@ async def test_discovery_confirm_explore_and_formats(
     assert flow["step_id"] == "ble_gatt_confirm"
     assert flow["context"]["title_placeholders"] == {"node": "PyIoT Env"}
 
-    result = await hass.config_entries.flow.async_configure(flow["flow_id"], {})
+    result = await explored(hass, await hass.config_entries.flow.async_configure(flow["flow_id"], {}))
     assert result["step_id"] == "ble_gatt_characteristics"
     gatt = env_gatt(proxy)
     schema = result["data_schema"].schema
@@ -130,7 +139,9 @@ async def test_user_picks_from_the_devices_bluetooth_hears(
     labels = {o["value"]: o["label"] for o in options}
     assert labels[UART] == f"PyIoT UART ({UART}), -60 dBm via pyiot-ble-proxy (AA:BB:CC:00:00:03)"
 
-    result = await hass.config_entries.flow.async_configure(result["flow_id"], {"address": UART})
+    result = await explored(
+        hass, await hass.config_entries.flow.async_configure(result["flow_id"], {"address": UART})
+    )
     assert result["step_id"] == "ble_gatt_characteristics"
     uart = env_gatt(proxy, UART)
     keys = [key_of(uart, NUS_RX), key_of(uart, NUS_TX)]
@@ -159,9 +170,12 @@ async def test_a_failed_exploration_says_why_and_retries(
     monkeypatch.setattr(bleak_retry_connector, "BLEAK_OUT_OF_SLOTS_BACKOFF_TIME", 0.01)
     result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
     result = await hass.config_entries.flow.async_configure(result["flow_id"], {"next_step_id": "ble_gatt"})
-    result = await hass.config_entries.flow.async_configure(result["flow_id"], {"address": FLAKY})
-    assert result["step_id"] == "ble_gatt_connect"
+    result = await explored(
+        hass, await hass.config_entries.flow.async_configure(result["flow_id"], {"address": FLAKY})
+    )
+    assert result["step_id"] == "ble_gatt_retry"
     assert result["errors"] == {"base": "ble_cannot_connect"}
+    assert result["description_placeholders"]["name"] == "PyIoT Flaky"
 
     flaky = next(p for p in proxy.peripherals if p.address == FLAKY)
     flaky.disconnect_during_discovery = False
@@ -174,12 +188,12 @@ async def test_a_failed_exploration_says_why_and_retries(
         bleak_retry_connector.BleakClientWithServiceCache, device, "held"
     )
     await until(lambda: _free_slots(proxy) == 0)
-    result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
+    result = await explored(hass, await hass.config_entries.flow.async_configure(result["flow_id"], {}))
     assert result["errors"] == {"base": "ble_out_of_slots"}
 
     await held.disconnect()
     await until(lambda: _free_slots(proxy) == 1)
-    result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
+    result = await explored(hass, await hass.config_entries.flow.async_configure(result["flow_id"], {}))
     assert result["step_id"] == "ble_gatt_characteristics"
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {"mode": "poll", "poll_interval": 300}
@@ -195,7 +209,9 @@ async def test_device_gone_before_exploring(hass: HomeAssistant, proxy_entry: Mo
     assert await hass.config_entries.async_unload(proxy_entry.entry_id)
     async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=UNAVAILABLE_TRACK_SECONDS))
     await hass.async_block_till_done()
-    result = await hass.config_entries.flow.async_configure(discovery_flows(hass)[SECURE]["flow_id"], {})
+    result = await explored(
+        hass, await hass.config_entries.flow.async_configure(discovery_flows(hass)[SECURE]["flow_id"], {})
+    )
     assert result["errors"] == {"base": "ble_not_found"}
 
 
@@ -288,7 +304,9 @@ async def test_the_reset_request_is_chosen_while_adding(
     reset_key = key_of(gatt, PYIOT_RESET)
     result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
     result = await hass.config_entries.flow.async_configure(result["flow_id"], {"next_step_id": "ble_gatt"})
-    result = await hass.config_entries.flow.async_configure(result["flow_id"], {"address": ENV})
+    result = await explored(
+        hass, await hass.config_entries.flow.async_configure(result["flow_id"], {"address": ENV})
+    )
     assert result["step_id"] == "ble_gatt_characteristics"
     reset = _section(result, "reset")
     assert reset.options == {"collapsed": True}

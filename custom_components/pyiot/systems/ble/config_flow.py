@@ -6,6 +6,7 @@ Both end in the explorer: one connection lists the characteristics, the user tic
 entities; characteristics the core does not know get a format, one step each.
 """
 
+import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,6 +48,8 @@ class _Choice:
     selection: Selection | None = None
     policy: dict[str, Any] = field(default_factory=lambda: dict(DEFAULT_POLICY))
     reset: dict[str, Any] | None = None
+    exploring: asyncio.Task[list[GattCharacteristic]] | None = None
+    failure: BleError | None = None
 
 
 class BleConfigSteps(ConfigFlow):
@@ -105,16 +108,40 @@ class BleConfigSteps(ConfigFlow):
         return await self.async_step_ble_gatt_connect()
 
     async def async_step_ble_gatt_connect(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Connect once and list the device's characteristics; on failure, say why and offer a retry."""
-        try:
-            self._ble.gatt = await async_explore(self.hass, self._ble.address, self._ble.name)
-        except BleError as err:
-            return self.async_show_form(
-                step_id="ble_gatt_connect",
-                errors={"base": flow_error(err)},
-                description_placeholders={"name": self._ble.name, "error": str(err)},
+        """Connect once and list the device's characteristics, with a progress spinner meanwhile."""
+        if self._ble.exploring is None:
+            # Not eager: the progress is shown before the first connection attempt can end.
+            self._ble.exploring = self.hass.async_create_task(
+                async_explore(self.hass, self._ble.address, self._ble.name),
+                f"pyiot ble explore {self._ble.address}",
+                eager_start=False,
             )
-        return await self.async_step_ble_gatt_characteristics()
+        if not self._ble.exploring.done():
+            return self.async_show_progress(
+                step_id="ble_gatt_connect",
+                progress_action="ble_exploring",
+                progress_task=self._ble.exploring,
+                description_placeholders={"name": self._ble.name},
+            )
+        exploring, self._ble.exploring = self._ble.exploring, None
+        try:
+            self._ble.gatt = exploring.result()
+        except BleError as err:
+            self._ble.failure = err
+            return self.async_show_progress_done(next_step_id="ble_gatt_retry")
+        return self.async_show_progress_done(next_step_id="ble_gatt_characteristics")
+
+    async def async_step_ble_gatt_retry(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """The exploration failed: say why; submitting tries again."""
+        if user_input is not None:
+            return await self.async_step_ble_gatt_connect()
+        failure = self._ble.failure
+        assert failure is not None  # noqa: S101 - set by the connect step
+        return self.async_show_form(
+            step_id="ble_gatt_retry",
+            errors={"base": flow_error(failure)},
+            description_placeholders={"name": self._ble.name, "error": str(failure)},
+        )
 
     async def async_step_ble_gatt_characteristics(
         self, user_input: dict[str, Any] | None = None
