@@ -12,11 +12,13 @@ from typing import Any, Protocol
 from homeassistant.components.bluetooth import BluetoothServiceInfoBleak
 from homeassistant.config_entries import ConfigEntry, OptionsFlow
 from homeassistant.const import Platform
-from homeassistant.core import HomeAssistant
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant
 from homeassistant.data_entry_flow import BaseServiceInfo
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.service_info.mqtt import MqttServiceInfo
+from homeassistant.helpers.trigger import TriggerActionType, TriggerInfo
+from homeassistant.helpers.typing import ConfigType
 
 
 class EntryRuntime(Protocol):
@@ -58,6 +60,33 @@ def mqtt_topic(topic: str) -> Callable[[BaseServiceInfo | BluetoothServiceInfoBl
     return lambda info: isinstance(info, MqttServiceInfo) and info.subscribed_topic == topic
 
 
+class DeviceTriggers(Protocol):
+    """The device triggers of a kind's devices; the top-level `device_trigger` module dispatches here."""
+
+    async def async_get_triggers(
+        self, hass: HomeAssistant, entry: ConfigEntry, device: dr.DeviceEntry
+    ) -> list[dict[str, Any]]:
+        """The triggers `device` offers."""
+
+    async def async_validate(self, hass: HomeAssistant, entry: ConfigEntry, config: ConfigType) -> ConfigType:
+        """The validated trigger config (`InvalidDeviceAutomationConfig` when it cannot be used)."""
+
+    async def async_get_capabilities(
+        self, hass: HomeAssistant, entry: ConfigEntry, config: ConfigType
+    ) -> dict[str, Any]:
+        """Extra fields of a trigger (`{"extra_fields": schema}`), or none."""
+
+    async def async_attach(
+        self,
+        hass: HomeAssistant,
+        entry: ConfigEntry,
+        config: ConfigType,
+        action: TriggerActionType,
+        trigger_info: TriggerInfo,
+    ) -> CALLBACK_TYPE:
+        """Listen for the trigger; returns the function that stops listening."""
+
+
 @dataclass(frozen=True, kw_only=True, slots=True)
 class EntryKind[RuntimeT: EntryRuntime]:
     """One kind of config entry: the config flow menu offers one item per kind.
@@ -78,3 +107,5 @@ class EntryKind[RuntimeT: EntryRuntime]:
     """Rewrites what a version 1 entry left in the registries (unique ids scoped per entry)."""
     redact: frozenset[str] = field(default_factory=frozenset)
     """Keys redacted from the diagnostics, beyond the common ones."""
+    device_triggers: DeviceTriggers | None = None
+    """Device triggers of the kind's devices (HA's device automations), if it has any."""

@@ -18,11 +18,14 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
 from custom_components.pyiot.const import DOMAIN
+from custom_components.pyiot.core.protocols.ble import GattCharacteristic
 from custom_components.pyiot.systems.ble.const import DISCOVERY_SERVICES
+from custom_components.pyiot.systems.ble.explorer import characteristics_schema
 from tests.systems.ble.conftest import ENV, SECURE, UART, env_gatt, key_of, until
 from tools.simulators.ble_peripherals import (
     NUS_RX,
     NUS_TX,
+    PYIOT_RESET,
     PYIOT_SETPOINT,
     Peripheral,
     environmental_sensor,
@@ -54,6 +57,15 @@ def discovery_flows(hass: HomeAssistant) -> dict[str, Any]:
     }
 
 
+async def explored(hass: HomeAssistant, result: Any) -> Any:
+    """The flow's next form once the explorer's progress (connect, list the GATT) is over."""
+    assert result["type"] is FlowResultType.SHOW_PROGRESS
+    assert result["step_id"] == "ble_gatt_connect"
+    assert result["progress_action"] == "ble_exploring"
+    await hass.async_block_till_done()
+    return await hass.config_entries.flow.async_configure(result["flow_id"])
+
+
 def test_manifest_matches_the_documented_services() -> None:
     assert [m["service_uuid"] for m in MANIFEST["bluetooth"]] == list(DISCOVERY_SERVICES)
     assert all(m["connectable"] for m in MANIFEST["bluetooth"])
@@ -68,7 +80,7 @@ async def test_discovery_confirm_explore_and_formats(
     assert flow["step_id"] == "ble_gatt_confirm"
     assert flow["context"]["title_placeholders"] == {"node": "PyIoT Env"}
 
-    result = await hass.config_entries.flow.async_configure(flow["flow_id"], {})
+    result = await explored(hass, await hass.config_entries.flow.async_configure(flow["flow_id"], {}))
     assert result["step_id"] == "ble_gatt_characteristics"
     gatt = env_gatt(proxy)
     schema = result["data_schema"].schema
@@ -127,7 +139,9 @@ async def test_user_picks_from_the_devices_bluetooth_hears(
     labels = {o["value"]: o["label"] for o in options}
     assert labels[UART] == f"PyIoT UART ({UART}), -60 dBm via pyiot-ble-proxy (AA:BB:CC:00:00:03)"
 
-    result = await hass.config_entries.flow.async_configure(result["flow_id"], {"address": UART})
+    result = await explored(
+        hass, await hass.config_entries.flow.async_configure(result["flow_id"], {"address": UART})
+    )
     assert result["step_id"] == "ble_gatt_characteristics"
     uart = env_gatt(proxy, UART)
     keys = [key_of(uart, NUS_RX), key_of(uart, NUS_TX)]
@@ -156,9 +170,12 @@ async def test_a_failed_exploration_says_why_and_retries(
     monkeypatch.setattr(bleak_retry_connector, "BLEAK_OUT_OF_SLOTS_BACKOFF_TIME", 0.01)
     result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
     result = await hass.config_entries.flow.async_configure(result["flow_id"], {"next_step_id": "ble_gatt"})
-    result = await hass.config_entries.flow.async_configure(result["flow_id"], {"address": FLAKY})
-    assert result["step_id"] == "ble_gatt_connect"
+    result = await explored(
+        hass, await hass.config_entries.flow.async_configure(result["flow_id"], {"address": FLAKY})
+    )
+    assert result["step_id"] == "ble_gatt_retry"
     assert result["errors"] == {"base": "ble_cannot_connect"}
+    assert result["description_placeholders"]["name"] == "PyIoT Flaky"
 
     flaky = next(p for p in proxy.peripherals if p.address == FLAKY)
     flaky.disconnect_during_discovery = False
@@ -171,12 +188,12 @@ async def test_a_failed_exploration_says_why_and_retries(
         bleak_retry_connector.BleakClientWithServiceCache, device, "held"
     )
     await until(lambda: _free_slots(proxy) == 0)
-    result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
+    result = await explored(hass, await hass.config_entries.flow.async_configure(result["flow_id"], {}))
     assert result["errors"] == {"base": "ble_out_of_slots"}
 
     await held.disconnect()
     await until(lambda: _free_slots(proxy) == 1)
-    result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
+    result = await explored(hass, await hass.config_entries.flow.async_configure(result["flow_id"], {}))
     assert result["step_id"] == "ble_gatt_characteristics"
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {"mode": "poll", "poll_interval": 300}
@@ -192,7 +209,9 @@ async def test_device_gone_before_exploring(hass: HomeAssistant, proxy_entry: Mo
     assert await hass.config_entries.async_unload(proxy_entry.entry_id)
     async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=UNAVAILABLE_TRACK_SECONDS))
     await hass.async_block_till_done()
-    result = await hass.config_entries.flow.async_configure(discovery_flows(hass)[SECURE]["flow_id"], {})
+    result = await explored(
+        hass, await hass.config_entries.flow.async_configure(discovery_flows(hass)[SECURE]["flow_id"], {})
+    )
     assert result["errors"] == {"base": "ble_not_found"}
 
 
@@ -235,7 +254,7 @@ async def test_options_change_characteristics_and_policy(
     result = await hass.config_entries.options.async_init(ble_entry.entry_id)
     assert result["step_id"] == "ble_gatt"
     schema = result["data_schema"].schema
-    defaults = {str(k): k.default() for k in schema}
+    defaults = {str(k): k.default() for k in schema if str(k) != "reset"}
     assert defaults["mode"] == "persistent"
     assert len(defaults["characteristics"]) == len(ble_entry.options["characteristics"])
 
@@ -276,3 +295,111 @@ def _info(hass: HomeAssistant, address: str) -> BluetoothServiceInfoBleak:
 def _free_slots(proxy: EsphomeBleProxy) -> int | None:
     allocations = get_manager().async_current_allocations(proxy.bluetooth_mac)
     return allocations[0].free if allocations else None
+
+
+async def test_the_reset_request_is_chosen_while_adding(
+    hass: HomeAssistant, proxy_entry: MockConfigEntry, proxy: EsphomeBleProxy
+) -> None:
+    gatt = env_gatt(proxy)
+    reset_key = key_of(gatt, PYIOT_RESET)
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {"next_step_id": "ble_gatt"})
+    result = await explored(
+        hass, await hass.config_entries.flow.async_configure(result["flow_id"], {"address": ENV})
+    )
+    assert result["step_id"] == "ble_gatt_characteristics"
+    reset = _section(result, "reset")
+    assert reset.options == {"collapsed": True}
+    offered = {o["value"] for o in _fields(reset)["reset_characteristic"].config["options"]}
+    assert reset_key in offered, "a write-only characteristic that is not an entity"
+    assert key_of(gatt, uuid16(0x2A6E)) not in offered, "read-only characteristics cannot reset"
+
+    policy = {"characteristics": [], "mode": "poll", "poll_interval": 300}
+    for bad in (
+        {"reset_value": "01"},
+        {"reset_characteristic": reset_key, "reset_value": "zz"},
+        {"reset_characteristic": reset_key},
+        {"reset_characteristic": reset_key, "reset_value": "00" * 513},
+    ):
+        result = await hass.config_entries.flow.async_configure(result["flow_id"], {**policy, "reset": bad})
+        assert result["errors"] == {"base": "ble_bad_reset"}, bad
+        assert _section(result, "reset").options == {"collapsed": False}
+        assert _suggested(_section(result, "reset")) == {
+            "reset_characteristic": bad.get("reset_characteristic"),
+            "reset_value": bad.get("reset_value"),
+        }, "the form keeps what was typed"
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {**policy, "reset": {"reset_characteristic": reset_key, "reset_value": "0x01"}}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    handle = int(reset_key.rsplit("_", 1)[1])
+    assert result["options"]["reset"] == {"uuid": PYIOT_RESET, "handle": handle, "value": "01"}
+
+
+async def test_options_change_and_clear_the_reset_request(
+    hass: HomeAssistant, proxy: EsphomeBleProxy, ble_entry: MockConfigEntry
+) -> None:
+    gatt = env_gatt(proxy)
+    reset_key = key_of(gatt, PYIOT_RESET)
+    hass.config_entries.async_update_entry(
+        ble_entry, options={**ble_entry.options, "reset": {"uuid": PYIOT_RESET, "value": "01"}}
+    )
+    result = await hass.config_entries.options.async_init(ble_entry.entry_id)
+    reset = _section(result, "reset")
+    assert reset.options == {"collapsed": False}
+    assert _suggested(reset) == {"reset_characteristic": reset_key, "reset_value": "01"}
+
+    keep = {"characteristics": [key_of(gatt, uuid16(0x2A19))], "mode": "poll", "poll_interval": 300}
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {**keep, "reset": {"reset_characteristic": reset_key, "reset_value": "x"}}
+    )
+    assert result["errors"] == {"base": "ble_bad_reset"}
+    assert _suggested(_section(result, "reset"))["reset_value"] == "x"
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"],
+        {**keep, "reset": {"reset_characteristic": key_of(gatt, PYIOT_SETPOINT), "reset_value": "d0 07"}},
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert ble_entry.options["reset"] == {"uuid": PYIOT_SETPOINT, "handle": 46, "value": "d007"}
+
+    result = await hass.config_entries.options.async_init(ble_entry.entry_id)
+    result = await hass.config_entries.options.async_configure(result["flow_id"], {**keep, "reset": {}})
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert "reset" not in ble_entry.options
+
+
+async def test_a_stored_reset_of_a_vanished_characteristic_keeps_its_value(
+    hass: HomeAssistant, proxy: EsphomeBleProxy, ble_entry: MockConfigEntry
+) -> None:
+    hass.config_entries.async_update_entry(
+        ble_entry,
+        options={**ble_entry.options, "reset": {"uuid": uuid16(0xFFF1), "handle": 7, "value": "aa"}},
+    )
+    result = await hass.config_entries.options.async_init(ble_entry.entry_id)
+    assert _suggested(_section(result, "reset")) == {"reset_characteristic": None, "reset_value": "aa"}
+
+
+def test_a_device_without_writable_characteristics_has_no_reset() -> None:
+    readable = [c for c in _ENV_GATT if "write" not in c.properties]
+    schema = characteristics_schema(readable, selected=[], mode="poll", poll_interval=300)
+    assert "reset" not in {str(key) for key in schema.schema}
+
+
+_ENV_GATT = [
+    GattCharacteristic(
+        uuid=uuid16(0x2A19), handle=19, properties=frozenset({"read"}), service_uuid=uuid16(0x180F)
+    )
+]
+
+
+def _section(result: Any, name: str) -> Any:
+    return next(value for key, value in result["data_schema"].schema.items() if str(key) == name)
+
+
+def _fields(section: Any) -> dict[str, Any]:
+    return {str(key): value for key, value in section.schema.schema.items()}
+
+
+def _suggested(section: Any) -> dict[str, Any]:
+    return {str(key): (key.description or {}).get("suggested_value") for key in section.schema.schema}

@@ -10,7 +10,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.pyiot.const import DOMAIN
 from tests.systems.ble.conftest import ENTRY_ID, ENV, until
-from tools.simulators.ble_peripherals import PYIOT_LABEL, uuid16
+from tools.simulators.ble_peripherals import PYIOT_LABEL, PYIOT_RESET, PYIOT_SETPOINT, uuid16
 from tools.simulators.esphome_ble_proxy import EsphomeBleProxy
 
 POLL = {"mode": "poll", "poll_interval": 3600, "idle_timeout": 0}
@@ -62,8 +62,6 @@ async def test_actions_reach_the_peripheral(
 async def test_reset_writes_the_configured_value(
     hass: HomeAssistant, proxy_entry: MockConfigEntry, ble_entry: MockConfigEntry, proxy: EsphomeBleProxy
 ) -> None:
-    from tools.simulators.ble_peripherals import PYIOT_RESET, PYIOT_SETPOINT  # noqa: PLC0415
-
     env = next(p for p in proxy.peripherals if p.address == ENV)
     hass.config_entries.async_update_entry(
         ble_entry, options={**ble_entry.options, "reset": {"uuid": PYIOT_RESET, "value": "01"}}
@@ -73,3 +71,36 @@ async def test_reset_writes_the_configured_value(
     await hass.services.async_call(DOMAIN, "ble_reset", {"device_id": device_id(hass)}, blocking=True)
     assert env.characteristic(PYIOT_SETPOINT).value == struct.pack("<h", 2000)
     assert await hass.config_entries.async_unload(ble_entry.entry_id)
+
+
+@pytest.mark.parametrize("policy", [POLL])
+async def test_reset_chosen_in_the_options_reaches_the_device(
+    hass: HomeAssistant, loaded_ble: MockConfigEntry, proxy: EsphomeBleProxy
+) -> None:
+    """The user picks the reset characteristic and value under Configure; the action writes them."""
+    env = next(p for p in proxy.peripherals if p.address == ENV)
+    reset_key = f"{PYIOT_RESET}_{env.characteristic(PYIOT_RESET).handle}"
+    for value, accepted in (("02", False), ("01", True)):
+        result = await hass.config_entries.options.async_init(loaded_ble.entry_id)
+        result = await hass.config_entries.options.async_configure(
+            result["flow_id"],
+            {
+                "characteristics": [],
+                "mode": "poll",
+                "poll_interval": 3600,
+                "reset": {"reset_characteristic": reset_key, "reset_value": value},
+            },
+        )
+        await hass.async_block_till_done()
+        assert loaded_ble.options["reset"]["value"] == value
+        env.set_value(PYIOT_SETPOINT, struct.pack("<h", 1234), notify=False)
+        if accepted:
+            await hass.services.async_call(DOMAIN, "ble_reset", {"device_id": device_id(hass)}, blocking=True)
+            assert env.characteristic(PYIOT_SETPOINT).value == struct.pack("<h", 2000)
+        else:
+            with pytest.raises(HomeAssistantError) as raised:
+                await hass.services.async_call(
+                    DOMAIN, "ble_reset", {"device_id": device_id(hass)}, blocking=True
+                )
+            assert raised.value.translation_key == "ble_request_failed"
+            assert env.characteristic(PYIOT_SETPOINT).value == struct.pack("<h", 1234)

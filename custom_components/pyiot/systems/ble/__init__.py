@@ -10,6 +10,7 @@ from ...kinds import Discovery, EntryKind
 from ..system import System
 from .config_flow import BleGattOptionsFlow
 from .const import BLE_GATT, CONF_ADDRESS
+from .device_trigger import BleDeviceTriggers
 from .runtime import BleDeviceHub, async_setup_ble_entry
 from .services import async_setup_services
 
@@ -22,6 +23,7 @@ BLE_GATT_KIND: EntryKind[BleDeviceHub] = EntryKind(
     # HA's bluetooth starts a flow only for the manifest's matchers, which are all ours.
     discoveries=(Discovery(source="bluetooth", step="ble_gatt_bluetooth", matches=lambda _info: True),),
     redact=frozenset({CONF_ADDRESS}),
+    device_triggers=BleDeviceTriggers(),
 )
 
 BLE_SYSTEM = System(name="BLE GATT", kinds=(BLE_GATT_KIND,), async_setup_services=async_setup_services)

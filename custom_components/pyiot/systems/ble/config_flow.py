@@ -6,6 +6,7 @@ Both end in the explorer: one connection lists the characteristics, the user tic
 entities; characteristics the core does not know get a format, one step each.
 """
 
+import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,7 +17,7 @@ import probatio as vol
 
 from ...const import CONF_ENTRY_TYPE
 from ...core.protocols.ble import BleError, CharacteristicBinding, GattCharacteristic, normalize_address
-from .const import BLE_GATT, CONF_ADDRESS, CONF_GATT, CONF_MODE, CONF_POLICY, CONF_POLL_INTERVAL
+from .const import BLE_GATT, CONF_ADDRESS, CONF_GATT, CONF_MODE, CONF_POLICY, CONF_POLL_INTERVAL, CONF_RESET
 from .explorer import (
     DEFAULT_POLICY,
     Selection,
@@ -30,6 +31,8 @@ from .explorer import (
     format_schema,
     gatt_as_dict,
     gatt_from_dict,
+    reset_input,
+    reset_option,
     unknown_placeholders,
 )
 from .runtime import BLUETOOTH, bindings_from_options
@@ -44,6 +47,9 @@ class _Choice:
     gatt: list[GattCharacteristic] = field(default_factory=list)
     selection: Selection | None = None
     policy: dict[str, Any] = field(default_factory=lambda: dict(DEFAULT_POLICY))
+    reset: dict[str, Any] | None = None
+    exploring: asyncio.Task[list[GattCharacteristic]] | None = None
+    failure: BleError | None = None
 
 
 class BleConfigSteps(ConfigFlow):
@@ -102,36 +108,68 @@ class BleConfigSteps(ConfigFlow):
         return await self.async_step_ble_gatt_connect()
 
     async def async_step_ble_gatt_connect(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Connect once and list the device's characteristics; on failure, say why and offer a retry."""
-        try:
-            self._ble.gatt = await async_explore(self.hass, self._ble.address, self._ble.name)
-        except BleError as err:
-            return self.async_show_form(
-                step_id="ble_gatt_connect",
-                errors={"base": flow_error(err)},
-                description_placeholders={"name": self._ble.name, "error": str(err)},
+        """Connect once and list the device's characteristics, with a progress spinner meanwhile."""
+        if self._ble.exploring is None:
+            # Not eager: the progress is shown before the first connection attempt can end.
+            self._ble.exploring = self.hass.async_create_task(
+                async_explore(self.hass, self._ble.address, self._ble.name),
+                f"pyiot ble explore {self._ble.address}",
+                eager_start=False,
             )
-        return await self.async_step_ble_gatt_characteristics()
+        if not self._ble.exploring.done():
+            return self.async_show_progress(
+                step_id="ble_gatt_connect",
+                progress_action="ble_exploring",
+                progress_task=self._ble.exploring,
+                description_placeholders={"name": self._ble.name},
+            )
+        exploring, self._ble.exploring = self._ble.exploring, None
+        try:
+            self._ble.gatt = exploring.result()
+        except BleError as err:
+            self._ble.failure = err
+            return self.async_show_progress_done(next_step_id="ble_gatt_retry")
+        return self.async_show_progress_done(next_step_id="ble_gatt_characteristics")
+
+    async def async_step_ble_gatt_retry(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """The exploration failed: say why; submitting tries again."""
+        if user_input is not None:
+            return await self.async_step_ble_gatt_connect()
+        failure = self._ble.failure
+        assert failure is not None  # noqa: S101 - set by the connect step
+        return self.async_show_form(
+            step_id="ble_gatt_retry",
+            errors={"base": flow_error(failure)},
+            description_placeholders={"name": self._ble.name, "error": str(failure)},
+        )
 
     async def async_step_ble_gatt_characteristics(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Tick the characteristics that become entities, and choose the connection policy."""
+        """Tick the characteristics that become entities, choose the connection policy and the reset."""
+        errors: dict[str, str] = {}
+        selected = default_selection(self._ble.gatt)
         if user_input is not None:
-            self._ble.selection = Selection(self._ble.gatt, user_input.get("characteristics", []))
-            self._ble.policy = {
-                CONF_MODE: user_input[CONF_MODE],
-                CONF_POLL_INTERVAL: user_input[CONF_POLL_INTERVAL],
-            }
-            return await self.async_step_ble_gatt_format()
+            selected = user_input.get("characteristics", [])
+            self._ble.policy = _policy(user_input)
+            try:
+                self._ble.reset = reset_option(self._ble.gatt, user_input)
+            except ValueError:
+                errors["base"] = "ble_bad_reset"
+            else:
+                self._ble.selection = Selection(self._ble.gatt, selected)
+                return await self.async_step_ble_gatt_format()
+        schema = characteristics_schema(
+            self._ble.gatt,
+            selected=selected,
+            mode=self._ble.policy[CONF_MODE],
+            poll_interval=self._ble.policy[CONF_POLL_INTERVAL],
+            reset=(user_input or {}).get(CONF_RESET),
+        )
         return self.async_show_form(
             step_id="ble_gatt_characteristics",
-            data_schema=characteristics_schema(
-                self._ble.gatt,
-                selected=default_selection(self._ble.gatt),
-                mode=self._ble.policy[CONF_MODE],
-                poll_interval=self._ble.policy[CONF_POLL_INTERVAL],
-            ),
+            data_schema=schema,
+            errors=errors,
             description_placeholders={"name": self._ble.name, "count": str(len(self._ble.gatt))},
         )
 
@@ -149,7 +187,9 @@ class BleConfigSteps(ConfigFlow):
                 CONF_ADDRESS: self._ble.address,
                 CONF_GATT: [gatt_as_dict(c) for c in self._ble.gatt],
             },
-            options=selection.options(self._ble.policy[CONF_MODE], self._ble.policy[CONF_POLL_INTERVAL]),
+            options=selection.options(
+                self._ble.policy[CONF_MODE], self._ble.policy[CONF_POLL_INTERVAL], self._ble.reset
+            ),
         )
 
 
@@ -158,31 +198,41 @@ class BleGattOptionsFlow(OptionsFlowWithReload):
 
     _selection: Selection | None = None
     _policy: dict[str, Any]
+    _reset: dict[str, Any] | None = None
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """The only entry point."""
         return await self.async_step_ble_gatt(user_input)
 
     async def async_step_ble_gatt(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """The characteristics the explorer found when the device was added."""
+        """The characteristics the explorer found when the device was added, the policy and the reset."""
         gatt = [gatt_from_dict(record) for record in self.config_entry.data.get(CONF_GATT, [])]
         previous = bindings_from_options(dict(self.config_entry.options))
-        if user_input is not None:
-            self._selection = Selection(gatt, user_input.get("characteristics", []), previous)
-            self._policy = {
-                CONF_MODE: user_input[CONF_MODE],
-                CONF_POLL_INTERVAL: user_input[CONF_POLL_INTERVAL],
-            }
-            return await self.async_step_ble_gatt_format()
+        errors: dict[str, str] = {}
+        selected = [b.key for b in previous]
         policy = {**DEFAULT_POLICY, **self.config_entry.options.get(CONF_POLICY, {})}
+        reset = reset_input(gatt, self.config_entry.options.get(CONF_RESET))
+        if user_input is not None:
+            selected, policy, reset = user_input.get("characteristics", []), _policy(user_input), {}
+            try:
+                self._reset = reset_option(gatt, user_input)
+            except ValueError:
+                errors["base"] = "ble_bad_reset"
+                reset = user_input.get(CONF_RESET) or {}
+            else:
+                self._selection = Selection(gatt, selected, previous)
+                self._policy = policy
+                return await self.async_step_ble_gatt_format()
         return self.async_show_form(
             step_id=BLE_GATT,
             data_schema=characteristics_schema(
                 gatt,
-                selected=[b.key for b in previous],
+                selected=selected,
                 mode=policy[CONF_MODE],
                 poll_interval=policy[CONF_POLL_INTERVAL],
+                reset=reset,
             ),
+            errors=errors,
             description_placeholders={"name": self.config_entry.title, "count": str(len(gatt))},
         )
 
@@ -193,7 +243,9 @@ class BleGattOptionsFlow(OptionsFlowWithReload):
         if step is not None:
             return step
         return self.async_create_entry(
-            data=self._selection.options(self._policy[CONF_MODE], self._policy[CONF_POLL_INTERVAL])
+            data=self._selection.options(
+                self._policy[CONF_MODE], self._policy[CONF_POLL_INTERVAL], self._reset
+            )
         )
 
 
@@ -220,6 +272,10 @@ async def _format_step(
         errors=errors,
         description_placeholders=unknown_placeholders(selection.pending[0]),
     )
+
+
+def _policy(user_input: dict[str, Any]) -> dict[str, Any]:
+    return {CONF_MODE: user_input[CONF_MODE], CONF_POLL_INTERVAL: user_input[CONF_POLL_INTERVAL]}
 
 
 def _name(info: BluetoothServiceInfoBleak) -> str:

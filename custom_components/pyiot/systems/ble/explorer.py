@@ -6,6 +6,7 @@ from typing import Any, Final
 from homeassistant.components import bluetooth
 from homeassistant.components.bluetooth import BluetoothServiceInfoBleak
 from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import section
 from homeassistant.helpers.selector import (
     NumberSelector,
     NumberSelectorConfig,
@@ -33,12 +34,16 @@ from ...core.protocols.ble import (
     point_key,
 )
 from ...core.protocols.ble.current_time import CURRENT_TIME_SERVICE
+from ...core.protocols.ble.formats import parse_hex
 from ...core.protocols.ble.uuids import sig_short
 from .const import (
     CONF_CHARACTERISTICS,
     CONF_FORMAT,
     CONF_MODE,
     CONF_POLL_INTERVAL,
+    CONF_RESET,
+    CONF_RESET_CHARACTERISTIC,
+    CONF_RESET_VALUE,
     CONF_SCALE,
     CONF_UNIT,
     DEFAULT_POLL_INTERVAL,
@@ -48,6 +53,8 @@ from .const import (
 
 CONF_NAME: Final = "name"
 FLOW_CONNECT_ATTEMPTS: Final = 2
+MAX_RESET_BYTES: Final = 512
+"""The longest attribute value GATT allows."""
 HIDDEN_SERVICES: Final = frozenset({DeviceInformation.SERVICE, CURRENT_TIME_SERVICE})
 """Device Information goes to the device registry, Current Time to the time actions: not entities."""
 FLOW_ERRORS: Final = {
@@ -133,9 +140,14 @@ def characteristic_label(characteristic: GattCharacteristic) -> str:
 
 
 def characteristics_schema(
-    gatt: Sequence[GattCharacteristic], *, selected: Iterable[str], mode: str, poll_interval: float
+    gatt: Sequence[GattCharacteristic],
+    *,
+    selected: Iterable[str],
+    mode: str,
+    poll_interval: float,
+    reset: dict[str, str] | None = None,
 ) -> vol.Schema:
-    """Which characteristics become entities, and the connection policy."""
+    """Which characteristics become entities, the connection policy and the reset request."""
     return vol.Schema(
         {
             vol.Optional(CONF_CHARACTERISTICS, default=sorted(selected)): SelectSelector(
@@ -164,8 +176,67 @@ def characteristics_schema(
                     unit_of_measurement="s",
                 )
             ),
+            **_reset_section(gatt, reset),
         }
     )
+
+
+def _reset_section(gatt: Sequence[GattCharacteristic], reset: dict[str, str] | None) -> dict[Any, Any]:
+    """The reset request (collapsed until one is set): any writable characteristic, ticked or not."""
+    writable = [c for c in gatt if c.writable]
+    if not writable:
+        return {}
+    current = reset or {}
+    fields = {
+        vol.Optional(
+            CONF_RESET_CHARACTERISTIC, description={"suggested_value": current.get(CONF_RESET_CHARACTERISTIC)}
+        ): SelectSelector(
+            SelectSelectorConfig(
+                options=[
+                    SelectOptionDict(value=point_key(c.uuid, c.handle), label=characteristic_label(c))
+                    for c in writable
+                ],
+                mode=SelectSelectorMode.DROPDOWN,
+            )
+        ),
+        vol.Optional(CONF_RESET_VALUE, description={"suggested_value": current.get(CONF_RESET_VALUE)}): (
+            TextSelector()
+        ),
+    }
+    return {vol.Optional(CONF_RESET): section(vol.Schema(fields), {"collapsed": not current})}
+
+
+def reset_input(gatt: Sequence[GattCharacteristic], reset: dict[str, Any] | None) -> dict[str, str]:
+    """The reset section's values for a stored reset request (`{}` when there is none)."""
+    if not reset:
+        return {}
+    handle = reset.get("handle")
+    for c in gatt:
+        if c.uuid == reset.get("uuid") and handle in {None, c.handle}:
+            return {
+                CONF_RESET_CHARACTERISTIC: point_key(c.uuid, c.handle),
+                CONF_RESET_VALUE: str(reset["value"]),
+            }
+    return {CONF_RESET_VALUE: str(reset.get("value", ""))}
+
+
+def reset_option(gatt: Sequence[GattCharacteristic], user_input: dict[str, Any]) -> dict[str, Any] | None:
+    """The entry's reset request from the form; None when both fields are empty, ValueError if unusable."""
+    chosen = user_input.get(CONF_RESET) or {}
+    key = chosen.get(CONF_RESET_CHARACTERISTIC)
+    text = str(chosen.get(CONF_RESET_VALUE) or "").strip()
+    if not key and not text:
+        return None
+    target = next((c for c in gatt if c.writable and point_key(c.uuid, c.handle) == key), None)
+    if target is None:
+        raise ValueError("the reset needs a writable characteristic")
+    try:
+        value = parse_hex(text)
+    except BleError as err:
+        raise ValueError(str(err)) from err
+    if not 0 < len(value) <= MAX_RESET_BYTES:
+        raise ValueError(f"the reset value must be 1 to {MAX_RESET_BYTES} bytes")
+    return {"uuid": target.uuid, "handle": target.handle, "value": value.hex()}
 
 
 def default_selection(gatt: Sequence[GattCharacteristic]) -> list[str]:
@@ -230,12 +301,15 @@ class Selection:
             else:
                 self.pending.append(characteristic)
 
-    def options(self, mode: str, poll_interval: float) -> dict[str, Any]:
+    def options(self, mode: str, poll_interval: float, reset: dict[str, Any] | None = None) -> dict[str, Any]:
         """The entry's options."""
-        return {
+        options: dict[str, Any] = {
             CONF_CHARACTERISTICS: [b.as_dict() for b in self.bindings],
             "policy": {CONF_MODE: mode, CONF_POLL_INTERVAL: float(poll_interval)},
         }
+        if reset is not None:
+            options[CONF_RESET] = reset
+        return options
 
 
 def unknown_placeholders(characteristic: GattCharacteristic) -> dict[str, str]:

@@ -99,7 +99,12 @@ def reset_from_options(options: dict[str, Any]) -> ResetCommand | None:
     if not reset:
         return None
     try:
-        return ResetCommand(uuid=normalize_uuid(str(reset["uuid"])), value=bytes.fromhex(str(reset["value"])))
+        handle = reset.get("handle")
+        return ResetCommand(
+            uuid=normalize_uuid(str(reset["uuid"])),
+            value=bytes.fromhex(str(reset["value"])),
+            handle=None if handle is None else int(handle),
+        )
     except (KeyError, TypeError, ValueError) as err:
         LOGGER.error("The stored BLE reset command cannot be used: %s (%s)", reset, err)
         return None

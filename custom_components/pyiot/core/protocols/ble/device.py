@@ -68,10 +68,16 @@ class ReadResult:
 
 @dataclass(frozen=True, slots=True)
 class ResetCommand:
-    """The reset request of a device: write `value` to the characteristic `uuid`."""
+    """The reset request of a device: write `value` to the characteristic `uuid` (at `handle` if given)."""
 
     uuid: str
     value: bytes
+    handle: int | None = None
+
+    @property
+    def target(self) -> str:
+        """What `write` resolves: the point key when the handle is known, else the first of the UUID."""
+        return self.uuid if self.handle is None else point_key(self.uuid, self.handle)
 
 
 class BleGattDevice:
@@ -243,7 +249,7 @@ class BleGattDevice:
         """RESET: write the configured reset value."""
         if self._reset is None:
             raise CharacteristicError("no reset characteristic is configured", key=BleErrorKey.NOT_CONFIGURED)
-        await self.write(self._reset.uuid, self._reset.value)
+        await self.write(self._reset.target, self._reset.value)
 
     async def disconnect(self) -> None:
         """DISCONNECT: drop the link now (a persistent device reconnects after its backoff)."""
