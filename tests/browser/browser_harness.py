@@ -17,6 +17,7 @@ import os
 from pathlib import Path
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -24,7 +25,7 @@ from typing import Any
 
 from playwright.sync_api import Browser, Error as PlaywrightError, Page, Playwright
 
-from tools.develop import ApiError, HomeAssistant, free_port, seed_http_settings
+from tools.develop import ApiError, HomeAssistant, seed_http_settings
 from tools.develop_systems import DEMO_TUNING
 
 ROOT = Path(__file__).parents[2]
@@ -125,6 +126,13 @@ def ensure_runtime_requirements() -> None:
     )
 
 
+def kernel_port() -> int:
+    """A free TCP port on loopback, picked by the kernel."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
 @dataclass
 class HaInstance:
     """One running Home Assistant: its URL, REST client (logged in as the owner) and config dir."""
@@ -156,7 +164,9 @@ class HaInstance:
         if not link.exists():
             link.symlink_to(ROOT / "custom_components")
         if not self.port:
-            self.port = free_port(18300)
+            # A port the kernel picks: several test runs on one machine (helpers, CI) start HA at once,
+            # and a fixed preferred port is free to all of them until the first HA binds it.
+            self.port = kernel_port()
             seed_http_settings(self.config_dir, self.port)
         output = (self.config_dir / "hass.out").open("ab")
         self.process = subprocess.Popen(  # noqa: S603
