@@ -131,6 +131,83 @@ def _provision_iotpy(ha: HomeAssistant, settings: Settings, timeout: float) -> s
     return flow_outcome(ha.flow(DOMAIN, {"next_step_id": "iotpy_files"}, {"folder": IOTPY_FOLDER}))
 
 
+# --- Pyaiot nodes over CoAP and WebSocket, and an existing Pyaiot deployment -------------------------
+
+
+def _pyaiot_gateway_simulators(settings: Settings) -> list[Simulator]:
+    ports = settings.ports
+    return [
+        Simulator(
+            name="pyaiot-coap",
+            module="tools.simulators.pyaiot_coap_node",
+            args=(
+                "--gateway",
+                "127.0.0.1",
+                "--gateway-port",
+                str(ports["pyaiot_coap"]),
+                "--bind",
+                "127.0.0.1",
+                "--port",
+                "0",
+                "--nodes",
+                "2",
+                "--uid",
+                "dev-coap",
+            ),
+        ),
+        Simulator(
+            name="pyaiot-ws",
+            module="tools.simulators.pyaiot_ws_node",
+            args=("--gateway", "127.0.0.1", "--port", str(ports["pyaiot_ws"]), "--nodes", "2"),
+        ),
+        Simulator(
+            name="pyaiot-broker",
+            module="tools.simulators.pyaiot_broker",
+            args=("--port", str(ports["pyaiot_broker"]), "--gateways", "1", "--nodes", "2"),
+        ),
+    ]
+
+
+def _provision_pyaiot_gateways(ha: HomeAssistant, settings: Settings, timeout: float) -> str:
+    ports = settings.ports
+    titles = entry_titles(ha)
+    done: list[str] = []
+    for kind, port, answers in (
+        ("pyaiot_coap", ports["pyaiot_coap"], {"port": ports["pyaiot_coap"]}),
+        (
+            "pyaiot_ws",
+            ports["pyaiot_ws"],
+            {"port": ports["pyaiot_ws"], "allowed_networks": "127.0.0.0/8", "rate_limit": 5.0},
+        ),
+        ("pyaiot_broker", ports["pyaiot_broker"], {"url": f"ws://127.0.0.1:{ports['pyaiot_broker']}/ws"}),
+    ):
+        if any(str(port) in title and "Pyaiot" in title for title in titles):
+            done.append(f"{kind}: exists already")
+            continue
+        done.append(f"{kind}: {flow_outcome(ha.flow(DOMAIN, {'next_step_id': kind}, answers))}")
+    return "; ".join(done)
+
+
+# --- a remote IOTpy server --------------------------------------------------------------------------
+
+
+def _iotpy_server_simulators(settings: Settings) -> list[Simulator]:
+    return [
+        Simulator(
+            name="iotpy-server",
+            module="tools.simulators.iotpy_server",
+            args=("--host", "127.0.0.1", "--port", str(settings.ports["iotpy_server"])),
+        )
+    ]
+
+
+def _provision_iotpy_server(ha: HomeAssistant, settings: Settings, timeout: float) -> str:
+    url = f"http://127.0.0.1:{settings.ports['iotpy_server']}"
+    if any(url in title or str(settings.ports["iotpy_server"]) in title for title in entry_titles(ha)):
+        return "the entry exists already"
+    return flow_outcome(ha.flow(DOMAIN, {"next_step_id": "iotpy_server"}, {"url": url, "prefix": ""}))
+
+
 # --- RPyMostat sensor hosts -------------------------------------------------------------------------
 
 
@@ -219,6 +296,18 @@ DEV_SYSTEMS: tuple[DevSystem, ...] = (
         ports={},
         simulators=lambda _settings: [],
         provision=_provision_iotpy,
+    ),
+    DevSystem(
+        name="Pyaiot CoAP and WebSocket nodes, a Pyaiot broker",
+        ports={"pyaiot_coap": 5683, "pyaiot_ws": 8001, "pyaiot_broker": 8082},
+        simulators=_pyaiot_gateway_simulators,
+        provision=_provision_pyaiot_gateways,
+    ),
+    DevSystem(
+        name="IOTpy server",
+        ports={"iotpy_server": 8085},
+        simulators=_iotpy_server_simulators,
+        provision=_provision_iotpy_server,
     ),
     DevSystem(
         name="RPyMostat sensor hosts",
