@@ -126,7 +126,7 @@ def _provision_iotpy(ha: HomeAssistant, settings: Settings, timeout: float) -> s
     folder = settings.config_dir / IOTPY_FOLDER
     if not folder.exists():
         shutil.copytree(IOTPY_EXAMPLES, folder)
-    if any(str(title).startswith("IOTpy") or IOTPY_FOLDER in str(title) for title in entry_titles(ha)):
+    if any(str(title).startswith("IOTpy devices") for title in entry_titles(ha)):
         return "the entry exists already"
     return flow_outcome(ha.flow(DOMAIN, {"next_step_id": "iotpy_files"}, {"folder": IOTPY_FOLDER}))
 
@@ -203,7 +203,7 @@ def _iotpy_server_simulators(settings: Settings) -> list[Simulator]:
 
 def _provision_iotpy_server(ha: HomeAssistant, settings: Settings, timeout: float) -> str:
     url = f"http://127.0.0.1:{settings.ports['iotpy_server']}"
-    if any(url in title or str(settings.ports["iotpy_server"]) in title for title in entry_titles(ha)):
+    if f"IOTpy server 127.0.0.1:{settings.ports['iotpy_server']}" in entry_titles(ha):
         return "the entry exists already"
     return flow_outcome(ha.flow(DOMAIN, {"next_step_id": "iotpy_server"}, {"url": url, "prefix": ""}))
 

@@ -20,9 +20,10 @@ CONFIG_ERRORS: dict[str, str] = json.loads(
 MENU_ITEMS = "ha-md-list-item, ha-list-item, mwc-list-item"
 NEEDS_A_DEVICE_IN_RANGE = {"ble_gatt"}
 """Kinds whose flow ends in a (translated) abort when no device is there: no radio in this test."""
-NEEDS_A_SERVER = {"pyaiot_broker"}
-"""Kinds whose form checks a server the user names (an existing Pyaiot broker): none runs for this
-test's HA, so the form must keep showing a translated error on that field and the flow stay open."""
+NEEDS_A_SERVER = {"pyaiot_broker", "iotpy_server"}
+"""Kinds whose form checks a server the user names (an existing Pyaiot broker, a remote IOTpy server):
+none runs for this test's HA, so the form must keep showing a translated error on that field and the
+flow stay open."""
 
 
 def menu_options(page: Page) -> list[str]:
