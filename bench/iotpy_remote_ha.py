@@ -26,23 +26,20 @@ Figures are printed, not asserted.
 import argparse
 import asyncio
 from collections.abc import Awaitable, Callable
-import json
-import os
 from pathlib import Path
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 import types
 
-from bench_paths import BENCH_DIR, REPO_ROOT  # first: sets sys.path
+import bench_paths  # noqa: F401 - first: sets sys.path
 from ha_harness import make_config_dir, new_entry, quiet_logging, run_hass, start_hass, stop_hass
 from homeassistant.const import EVENT_STATE_CHANGED
 from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
 from homeassistant.setup import async_setup_component
+from iotpy_remote import served
 
-PROCESS_TIMEOUT = 60.0
 READY_TIMEOUT = 120.0
 READY_POLL = 0.5
 EXAMPLE_VARIABLES = ("test0", "test1", "alwais_fail")
@@ -184,35 +181,12 @@ def _run(
 
 def main(args: argparse.Namespace) -> None:
     quiet_logging()
-    servers = subprocess.Popen(
-        [
-            sys.executable,
-            str(BENCH_DIR / "iotpy_remote.py"),
-            "--serve",
-            "--servers",
-            str(args.servers),
-            "--variables",
-            str(args.variables),
-        ],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        cwd=REPO_ROOT,
-        env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
-        text=True,
-    )
     ours: list[dict[str, float]] = []
     anchor: list[dict[str, float]] = []
-    try:
-        if servers.stdout is None:
-            raise SystemExit("no pipe to the servers")
-        ports = json.loads(servers.stdout.readline())
+    with served(args.servers, args.variables) as ports:
         for _ in range(args.reps):  # interleaved: load on the shared machine hits both alike
             ours.append(_run(turn_pyiot, ports, args))
             anchor.append(_run(turn_rest, ports, args))
-    finally:
-        if servers.stdin is not None:
-            servers.stdin.close()
-        servers.wait(PROCESS_TIMEOUT)
     sensors = args.servers * len(variable_names(args.variables))
     print(
         f"Remote IOTpy servers in Home Assistant: {args.servers} simulated servers x {args.variables} "
