@@ -19,6 +19,8 @@ share) is added with the HA wiring. Figures are printed, not asserted.
 
 import argparse
 import asyncio
+from collections.abc import Iterator
+from contextlib import contextmanager
 import json
 import os
 import subprocess
@@ -105,17 +107,11 @@ async def measure_both(
     return await measure("pyiot", ports, args), await measure("rest", ports, args)
 
 
-def main(args: argparse.Namespace) -> None:
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            __file__,
-            "--serve",
-            "--servers",
-            str(args.servers),
-            "--variables",
-            str(args.variables),
-        ],
+@contextmanager
+def served(servers: int, variables: int) -> Iterator[list[int]]:
+    """The `--serve` role in a child process while the context lasts; yields the servers' ports."""
+    child = subprocess.Popen(
+        [sys.executable, __file__, "--serve", "--servers", str(servers), "--variables", str(variables)],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         cwd=REPO_ROOT,
@@ -123,14 +119,18 @@ def main(args: argparse.Namespace) -> None:
         text=True,
     )
     try:
-        if server.stdout is None:
+        if child.stdout is None:
             raise SystemExit("no pipe to the servers")
-        ports = json.loads(server.stdout.readline())
-        ours, anchor = asyncio.run(measure_both(ports, args))
+        yield json.loads(child.stdout.readline())
     finally:
-        if server.stdin is not None:
-            server.stdin.close()
-        server.wait(PROCESS_TIMEOUT)
+        if child.stdin is not None:
+            child.stdin.close()
+        child.wait(PROCESS_TIMEOUT)
+
+
+def main(args: argparse.Namespace) -> None:
+    with served(args.servers, args.variables) as ports:
+        ours, anchor = asyncio.run(measure_both(ports, args))
     print(
         f"Remote IOTpy servers: {args.servers} simulated servers x {args.variables} variables, polled every "
         f"{args.interval:g} s for {args.seconds:g} s (servers in another process)"

@@ -120,3 +120,19 @@ async def test_options_keep_the_variable_settings(hass: HomeAssistant, iotpy_ent
         CONF_WATCHDOG: 10,
         "variables": {"n": {"k": {"exposure": "switch"}}},
     }
+
+
+async def test_reconfigure_refuses_the_folder_of_another_entry(
+    hass: HomeAssistant, config_dir: Path, iotpy_entry: MockConfigEntry
+) -> None:
+    shutil.copytree(EXAMPLES, config_dir / "other", ignore=shutil.ignore_patterns("__pycache__"))
+    MockConfigEntry(
+        domain=DOMAIN,
+        unique_id="iotpy_files:other",
+        data={CONF_ENTRY_TYPE: "iotpy_files", CONF_FOLDER: "other"},
+    ).add_to_hass(hass)
+    result = await iotpy_entry.start_reconfigure_flow(hass)
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {CONF_FOLDER: "other"})
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+    assert iotpy_entry.data[CONF_FOLDER] == "pyiot_devices"

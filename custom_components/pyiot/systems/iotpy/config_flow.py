@@ -55,6 +55,9 @@ SERVER_SCHEMA = vol.Schema(
 )
 
 
+SERVER_DEFAULTS = {CONF_POLL_INTERVAL: DEFAULT_POLL_INTERVAL, CONF_STALE_AFTER: DEFAULT_STALE_AFTER}
+
+
 @dataclass(frozen=True, kw_only=True, slots=True)
 class ServerCheck:
     """What asking a server for `/variables` once said: its address, or an error key and its detail."""
@@ -69,53 +72,69 @@ class IotpyConfigSteps(ConfigFlow):
 
     async def async_step_iotpy_files(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """A folder of device files inside HA's config directory."""
-        errors: dict[str, str] = {}
-        placeholders: dict[str, str] = {}
-        if user_input is not None:
-            folder, check = await self._async_check_folder(user_input[CONF_FOLDER])
-            if check.error is None:
-                await self.async_set_unique_id(f"{IOTPY_FILES}:{folder}")
-                self._abort_if_unique_id_configured()
-                return self.async_create_entry(
-                    title=f"IOTpy devices ({folder})",
-                    data={CONF_ENTRY_TYPE: IOTPY_FILES, CONF_FOLDER: folder},
-                    options={CONF_WATCH_INTERVAL: DEFAULT_WATCH_INTERVAL, CONF_WATCHDOG: DEFAULT_WATCHDOG},
-                )
-            errors[CONF_FOLDER] = check.error
-            placeholders = check.placeholders or {}
-        return self.async_show_form(
-            step_id=IOTPY_FILES,
-            data_schema=self.add_suggested_values_to_schema(FOLDER_SCHEMA, user_input),
-            errors=errors,
-            description_placeholders={"file": "", "line": "", "error": "", **placeholders},
-        )
+        return await self._async_files_step(IOTPY_FILES, user_input, entry=None)
 
     async def async_step_reconfigure_iotpy_files(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Run the device files of another folder."""
-        entry = self._get_reconfigure_entry()
+        return await self._async_files_step(
+            "reconfigure_iotpy_files", user_input, entry=self._get_reconfigure_entry()
+        )
+
+    async def _async_files_step(
+        self, step_id: str, user_input: dict[str, Any] | None, *, entry: ConfigEntry | None
+    ) -> ConfigFlowResult:
+        """One form for both: creates the entry, or updates `entry` and reloads it."""
         errors: dict[str, str] = {}
         placeholders: dict[str, str] = {}
         if user_input is not None:
             folder, check = await self._async_check_folder(user_input[CONF_FOLDER])
             if check.error is None:
-                await self.async_set_unique_id(f"{IOTPY_FILES}:{folder}")
-                self._abort_if_unique_id_configured()
-                return self.async_update_reload_and_abort(
+                return await self._async_iotpy_done(
                     entry,
+                    kind=IOTPY_FILES,
                     unique_id=f"{IOTPY_FILES}:{folder}",
                     title=f"IOTpy devices ({folder})",
-                    data_updates={CONF_FOLDER: folder},
-                    reason="iotpy_files_reconfigured",
+                    data={CONF_FOLDER: folder},
+                    options={CONF_WATCH_INTERVAL: DEFAULT_WATCH_INTERVAL, CONF_WATCHDOG: DEFAULT_WATCHDOG},
                 )
             errors[CONF_FOLDER] = check.error
             placeholders = check.placeholders or {}
         return self.async_show_form(
-            step_id="reconfigure_iotpy_files",
-            data_schema=self.add_suggested_values_to_schema(FOLDER_SCHEMA, user_input or dict(entry.data)),
+            step_id=step_id,
+            data_schema=self.add_suggested_values_to_schema(
+                FOLDER_SCHEMA, user_input or (dict(entry.data) if entry is not None else None)
+            ),
             errors=errors,
             description_placeholders={"file": "", "line": "", "error": "", **placeholders},
+        )
+
+    async def _async_iotpy_done(
+        self,
+        entry: ConfigEntry | None,
+        *,
+        kind: str,
+        unique_id: str,
+        title: str,
+        data: dict[str, Any],
+        options: dict[str, Any],
+        created_data: dict[str, Any] | None = None,
+    ) -> ConfigFlowResult:
+        """Create the entry (`created_data` only then), or update `entry` and reload it."""
+        if entry is None:
+            await self.async_set_unique_id(unique_id)
+            self._abort_if_unique_id_configured()
+            return self.async_create_entry(
+                title=title, data={CONF_ENTRY_TYPE: kind, **(created_data or {}), **data}, options=options
+            )
+        if any(
+            other.unique_id == unique_id and other.entry_id != entry.entry_id
+            for other in self._async_current_entries(include_ignore=False)
+        ):
+            return self.async_abort(reason="already_configured")
+        return self.async_update_reload_and_abort(
+            entry, unique_id=unique_id, title=title, data_updates=data, reason=f"{kind}_reconfigured"
         )
 
     async def async_step_iotpy_server(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
@@ -138,8 +157,17 @@ class IotpyConfigSteps(ConfigFlow):
         detail = ""
         if user_input is not None:
             check = await self._async_check_server(user_input)
-            if check.address is not None:
-                return await self._async_server_done(check.address, entry)
+            if (address := check.address) is not None:
+                node_id = server_node_id(address)
+                return await self._async_iotpy_done(
+                    entry,
+                    kind=IOTPY_SERVER,
+                    unique_id=f"{IOTPY_SERVER}:{node_id}",
+                    title=f"IOTpy server {node_id}",
+                    data={CONF_URL: str(address.base), CONF_PREFIX: address.prefix},
+                    options=SERVER_DEFAULTS,
+                    created_data={CONF_NODE_ID: node_id},
+                )
             errors["base"] = f"iotpy_server_{check.error}"
             detail = check.detail
         return self.async_show_form(
@@ -149,28 +177,6 @@ class IotpyConfigSteps(ConfigFlow):
             ),
             errors=errors,
             description_placeholders={"error": detail},
-        )
-
-    async def _async_server_done(self, address: ServerAddress, entry: ConfigEntry | None) -> ConfigFlowResult:
-        node_id = server_node_id(address)
-        unique_id = f"{IOTPY_SERVER}:{node_id}"
-        title = f"IOTpy server {node_id}"
-        data = {CONF_URL: str(address.base), CONF_PREFIX: address.prefix}
-        if entry is None:
-            await self.async_set_unique_id(unique_id)
-            self._abort_if_unique_id_configured()
-            return self.async_create_entry(
-                title=title,
-                data={CONF_ENTRY_TYPE: IOTPY_SERVER, CONF_NODE_ID: node_id, **data},
-                options={CONF_POLL_INTERVAL: DEFAULT_POLL_INTERVAL, CONF_STALE_AFTER: DEFAULT_STALE_AFTER},
-            )
-        if any(
-            other.unique_id == unique_id and other.entry_id != entry.entry_id
-            for other in self._async_current_entries(include_ignore=False)
-        ):
-            return self.async_abort(reason="already_configured")
-        return self.async_update_reload_and_abort(
-            entry, unique_id=unique_id, title=title, data_updates=data, reason="iotpy_server_reconfigured"
         )
 
     async def _async_check_server(self, user_input: dict[str, Any]) -> ServerCheck:

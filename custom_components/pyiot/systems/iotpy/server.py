@@ -6,6 +6,7 @@ reports what changed to the node hub. Writes are `POST /write`. `/restart` is ne
 """
 
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any, Final
 
@@ -183,7 +184,7 @@ class IotpyServerTransport:
             )
         model = _MODELS[fetched.document.format]
         if self._node.model != model:
-            self._node = NodeInfo(**{**self._node.as_dict(), "model": model})
+            self._node = replace(self._node, model=model)
         self._hub.node_seen(self._node)
         self._report()
 
