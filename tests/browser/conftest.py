@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 import shutil
 import tempfile
+import threading
 import time
 
 from browser_harness import (  # type: ignore[import-not-found]
@@ -87,10 +88,22 @@ def browser(ha: HaInstance, socket_enabled: None) -> Iterator[Browser]:
     fixtures of pytest-homeassistant-custom-component need the thread's loop free between tests:
     so one Playwright (about a second to start) per test, opened after them and closed before.
     """
+    before = set(threading.enumerate())
     with sync_playwright() as playwright:
         chromium = launch_chromium(playwright)
         yield chromium
         chromium.close()
+    join_new_executor_threads(before)
+
+
+def join_new_executor_threads(before: set[threading.Thread]) -> None:
+    """Wait for the executor threads of Playwright's loop (it writes screenshots through them).
+
+    They end just after the loop closes; one still alive fails HA's plugin check for lingering threads.
+    """
+    for thread in set(threading.enumerate()) - before:
+        if thread.name.startswith("asyncio_"):
+            thread.join(timeout=30)
 
 
 @pytest.fixture(scope="session")
