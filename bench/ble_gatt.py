@@ -17,7 +17,7 @@ Assistant wires them (`tests/support/esphome_ble.py`), without Home Assistant.
    `BleGattDevice.poll()` with 5 bound characteristics (hold time 0). Anchor: `establish_connection`,
    5 x `read_gatt_char`, `disconnect`. Figure: median cycle time.
 
-The HA half (state writes per second through HA's esphome + bluetooth) is to be added by the HA side.
+The HA half (state writes per second through HA's esphome + bluetooth) is `bench/ble_ha.py`.
 Figures are printed, not asserted.
 """
 

@@ -11,6 +11,7 @@ To add a system: a `DevSystem` in `DEV_SYSTEMS`.
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 import json
 from pathlib import Path
 import shutil
@@ -230,6 +231,92 @@ def _provision_rpymostat(ha: HomeAssistant, settings: Settings, timeout: float) 
     return flow_outcome(result)
 
 
+# --- BLE GATT devices through a simulated ESPHome Bluetooth proxy ------------------------------------
+
+BLE_PERIPHERALS = "env,env,uart"
+"""Two environmental sensors (pre-wired) and a Nordic UART left for trying the flow by hand."""
+BLE_DEVICES: tuple[tuple[str, str, str], ...] = (
+    ("C0:FF:EE:00:00:01", "PyIoT Env", "persistent"),
+    ("C0:FF:EE:00:00:02", "PyIoT Env 2", "poll"),
+)
+"""The pre-wired devices (as the proxy simulator numbers and names them) and their connection policies."""
+BLE_PROXY_TITLE = "PyIoT simulated Bluetooth proxy"
+FLOWS = "/api/config/config_entries/flow"
+
+
+def _ble_simulators(settings: Settings) -> list[Simulator]:
+    return [
+        Simulator(
+            name="esphome-ble-proxy",
+            module="tools.simulators.esphome_ble_proxy",
+            args=("--port", str(settings.ports["ble_proxy"]), "--peripherals", BLE_PERIPHERALS),
+        )
+    ]
+
+
+def _provision_ble(ha: HomeAssistant, settings: Settings, timeout: float) -> str:
+    """The ESPHome entry of the simulated proxy (it sets up HA's bluetooth), then an entry per device.
+
+    A failure here is reported, not fatal: the other systems do not need HA's esphome and bluetooth.
+    """
+    from tools.develop import wait_until  # noqa: PLC0415 - tools.develop imports this module
+
+    port = settings.ports["ble_proxy"]
+    did = []
+    if not any(entry.get("title") == BLE_PROXY_TITLE for entry in ha.entries("esphome")):
+        result = ha.flow("esphome", {"host": "127.0.0.1", "port": port})
+        if result.get("type") != "create_entry":
+            return f"skipped: the ESPHome entry of the simulated proxy was not added ({flow_outcome(result)})"
+        did.append(f"ESPHome proxy on port {port}")
+    for address, name, mode in BLE_DEVICES:
+        if name in entry_titles(ha):
+            did.append(f"{name}: the entry exists already")
+            continue
+        try:
+            flow_id = wait_until(f"HA's bluetooth to hear {address}", timeout, partial(_offered, ha, address))
+            did.append(f"{name}: {flow_outcome(_add_ble_device(ha, flow_id, address, mode, timeout))}")
+        except TimeoutError as err:
+            did.append(f"{name}: not added ({err})")
+    return "; ".join(did)
+
+
+def _offered(ha: HomeAssistant, address: str) -> str | None:
+    """A flow at the list of devices HA's bluetooth hears, once `address` is in it."""
+    result = ha.flow(DOMAIN, {"next_step_id": "ble_gatt"})
+    if result.get("step_id") != "ble_gatt":
+        return None  # aborted: no device heard yet
+    (field,) = result["data_schema"]
+    if address in {option["value"] for option in field["selector"]["select"]["options"]}:
+        return str(result["flow_id"])
+    ha.request("DELETE", f"{FLOWS}/{result['flow_id']}")
+    return None
+
+
+def _add_ble_device(
+    ha: HomeAssistant, flow_id: str, address: str, mode: str, timeout: float
+) -> dict[str, Any]:
+    """Pick the device, wait for the explorer, keep the characteristics it ticks, choose the policy."""
+    from tools.develop import wait_until  # noqa: PLC0415 - tools.develop imports this module
+
+    result: dict[str, Any] = ha.request("POST", f"{FLOWS}/{flow_id}", {"address": address})
+    if result.get("type") == "progress":
+        # GET continues the flow once the exploration (connect, list the GATT) is over.
+        result = wait_until(
+            f"the GATT explorer of {address}",
+            timeout,
+            lambda: (
+                answer
+                if (answer := ha.request("GET", f"{FLOWS}/{flow_id}")).get("type") != "progress"
+                else None
+            ),
+            interval=0.5,
+        )
+    if result.get("step_id") != "ble_gatt_characteristics":
+        ha.request("DELETE", f"{FLOWS}/{flow_id}")
+        return result
+    return dict(ha.request("POST", f"{FLOWS}/{flow_id}", {"mode": mode, "poll_interval": 60}))
+
+
 # --- the demo thermostat zone ---------------------------------------------------------------------
 
 DEMO_ZONE = "Demo zone"
@@ -314,6 +401,12 @@ DEV_SYSTEMS: tuple[DevSystem, ...] = (
         ports={"rpymostat": 8088},
         simulators=_rpymostat_simulators,
         provision=_provision_rpymostat,
+    ),
+    DevSystem(
+        name="BLE GATT devices",
+        ports={"ble_proxy": 6053},
+        simulators=_ble_simulators,
+        provision=_provision_ble,
     ),
     DevSystem(
         name="thermostat zone",

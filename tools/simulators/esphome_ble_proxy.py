@@ -722,7 +722,7 @@ class _ApiSession(asyncio.Protocol):
 
 # --- command line ----------------------------------------------------------------------------------
 
-PERIPHERALS: Final[dict[str, Callable[[str], Peripheral]]] = {
+PERIPHERALS: Final[dict[str, Callable[..., Peripheral]]] = {
     "env": environmental_sensor,
     "uart": nordic_uart,
     "flaky": flaky_discovery,
@@ -749,6 +749,18 @@ def _simulate_environment(peripheral: Peripheral, rng: random.Random) -> None:
     peripheral.spawn(drift())
 
 
+def peripherals_of(kinds: str) -> list[Peripheral]:
+    """`env,env,uart` → peripherals at C0:FF:EE:00:00:01, ...; a repeated kind is named "PyIoT Env 2", ..."""
+    names = list(filter(None, kinds.split(",")))
+    peripherals = []
+    for index, kind in enumerate(names, start=1):
+        peripheral = PERIPHERALS[kind](f"C0:FF:EE:00:{index // 256:02X}:{index % 256:02X}")
+        if (same := names[:index].count(kind)) > 1:  # entries are titled by the device's name
+            peripheral = PERIPHERALS[kind](peripheral.address, f"{peripheral.name} {same}")
+        peripherals.append(peripheral)
+    return peripherals
+
+
 def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="Simulated ESPHome Bluetooth proxy (ESPHome native API)")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
@@ -768,10 +780,7 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 async def run(args: argparse.Namespace) -> None:
     """Serve until interrupted."""
     rng = random.Random(1)
-    peripherals = [
-        PERIPHERALS[kind](f"C0:FF:EE:00:{index // 256:02X}:{index % 256:02X}")
-        for index, kind in enumerate(filter(None, args.peripherals.split(",")), start=1)
-    ]
+    peripherals = peripherals_of(args.peripherals)
     proxy = EsphomeBleProxy(peripherals, name=args.name, mac=args.mac, host=args.host, port=args.port)
     proxy.slots = args.slots
     for peripheral in peripherals:

@@ -257,6 +257,12 @@ def test_text_hex_bool_and_float32() -> None:
     with pytest.raises(ValueDecodeError) as long_err:
         UserFormat(format=ValueFormat.HEX).decode(bytes(513))
     assert long_err.value.key == BleErrorKey.WRONG_LENGTH
+    assert UserFormat(format=ValueFormat.HEX).decode(bytes(127)) == "00" * 127
+    assert UserFormat(format=ValueFormat.UTF8).decode("é".encode() * 255) == "é" * 255
+    for fmt, data in ((ValueFormat.HEX, bytes(128)), (ValueFormat.UTF8, b"a" * 256)):
+        with pytest.raises(ValueDecodeError) as state_err:
+            UserFormat(format=fmt).decode(data)
+        assert state_err.value.key == BleErrorKey.TOO_LONG, "longer than a Home Assistant state"
     with pytest.raises(ValueError, match="scale"):
         UserFormat(format=ValueFormat.U8, scale=0)
 

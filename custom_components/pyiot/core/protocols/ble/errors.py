@@ -7,6 +7,7 @@ class BleErrorKey(StrEnum):
     """Stable keys of every BLE error (translation keys on the HA side, counters in diagnostics)."""
 
     WRONG_LENGTH = "wrong_length"
+    TOO_LONG = "too_long"
     NOT_UTF8 = "not_utf8"
     OUT_OF_RANGE = "out_of_range"
     NO_VALUE = "no_value"

@@ -54,6 +54,8 @@ _INTEGERS: Final[dict[ValueFormat, tuple[int, bool]]] = {
 }
 NUMERIC_FORMATS: Final = frozenset({*_INTEGERS, ValueFormat.FLOAT32, ValueFormat.SFLOAT, ValueFormat.FLOAT})
 TEXT_FORMATS: Final = frozenset({ValueFormat.UTF8, ValueFormat.HEX})
+MAX_TEXT_LENGTH: Final = 255
+"""The longest text value reported: Home Assistant refuses longer states (its entities raise)."""
 
 
 def format_length(fmt: ValueFormat) -> int | None:
@@ -195,10 +197,14 @@ class UserFormat:
                 f"{len(data)} bytes is longer than ATT allows", key=BleErrorKey.WRONG_LENGTH
             )
         fmt = self.format
-        if fmt is ValueFormat.UTF8:
-            return decode_text(data)
-        if fmt is ValueFormat.HEX:
-            return data.hex()
+        if fmt in TEXT_FORMATS:
+            text = decode_text(data) if fmt is ValueFormat.UTF8 else data.hex()
+            if len(text) > MAX_TEXT_LENGTH:
+                raise ValueDecodeError(
+                    f"{len(text)} characters is longer than a state can be ({MAX_TEXT_LENGTH})",
+                    key=BleErrorKey.TOO_LONG,
+                )
+            return text
         if fmt is ValueFormat.BOOL:
             _check_length(data, 1)
             if data[0] > 1:
