@@ -1,10 +1,10 @@
 """The simulated devices of every system that `scripts/develop` starts, and how it pre-wires them.
 
-Standard library only, like `tools.develop`. Each `DevSystem` names the ports it needs (chosen once,
-kept in `.develop/ports.json` so that entries stay right across runs), the simulators scripts/develop
-starts in the background (and stops with it), and `provision`: the config flows a user would submit,
-through Home Assistant's REST API. Systems are provisioned in order (the demo zone needs the simulated
-temperatures of the systems before it).
+Standard library only, like `tools.develop` (but for the dashboard's websocket commands). Each
+`DevSystem` names the ports it needs (chosen once, kept in `.develop/ports.json` so that entries stay
+right across runs), the simulators scripts/develop starts in the background (and stops with it), and
+`provision`: the config flows a user would submit, through Home Assistant's REST API. Systems are
+provisioned in order (the demo zone needs the simulated temperatures of the systems before it).
 
 To add a system: a `DevSystem` in `DEV_SYSTEMS`.
 """
@@ -365,6 +365,97 @@ def _provision_zone(ha: HomeAssistant, settings: Settings, timeout: float) -> st
     return f"{flow_outcome(result)} on {len(temperatures)} sensors"
 
 
+# --- the thermostat dashboard ---------------------------------------------------------------------
+
+DASHBOARD_PATH = "pyiot-thermostat"
+DASHBOARD_TITLE = "Thermostat"
+
+
+def dashboard_cards(climate: str) -> list[dict[str, Any]]:
+    """HA's thermostat card, PyIoT's schedule card and the zone's decision, for `climate`."""
+    decision = climate.replace("climate.", "sensor.") + "_decision"
+    return [
+        {
+            "type": "thermostat",
+            "entity": climate,
+            "features": [
+                {"type": "climate-hvac-modes", "hvac_modes": ["off", "heat"]},
+                {
+                    "type": "climate-preset-modes",
+                    "style": "icons",
+                    "preset_modes": ["none", "away", "eco", "comfort", "sleep", "boost"],
+                },
+            ],
+        },
+        {"type": "custom:pyiot-schedule-card", "entity": climate},
+        {
+            "type": "entities",
+            "title": "Decision",
+            "entities": [
+                {"entity": decision},
+                {"type": "attribute", "entity": decision, "attribute": "explanation", "name": "Why"},
+                {"type": "attribute", "entity": climate, "attribute": "source"},
+            ],
+        },
+    ]
+
+
+def _provision_dashboard(ha: HomeAssistant, settings: Settings, timeout: float) -> str:
+    climate = ha.template(
+        "{{ integration_entities('pyiot') | select('match', 'climate\\.') | first | default('') }}"
+    ).strip()
+    if not climate:
+        return "skipped (no thermostat zone)"
+    messages: list[dict[str, Any]] = [{"type": "lovelace/dashboards/list"}]
+    dashboards = websocket_commands(ha, messages)[0]
+    commands: list[dict[str, Any]] = []
+    if not any(dashboard.get("url_path") == DASHBOARD_PATH for dashboard in dashboards):
+        commands.append(
+            {
+                "type": "lovelace/dashboards/create",
+                "url_path": DASHBOARD_PATH,
+                "title": DASHBOARD_TITLE,
+                "icon": "mdi:thermostat",
+                "mode": "storage",
+                "require_admin": False,
+                "show_in_sidebar": True,
+            }
+        )
+    config = {"views": [{"title": DASHBOARD_TITLE, "cards": dashboard_cards(climate)}]}
+    commands.append({"type": "lovelace/config/save", "url_path": DASHBOARD_PATH, "config": config})
+    websocket_commands(ha, commands)
+    return f"dashboard /{DASHBOARD_PATH} with {climate}'s thermostat, schedule and decision"
+
+
+def websocket_commands(ha: HomeAssistant, commands: list[dict[str, Any]]) -> list[Any]:
+    """The results of `commands`, sent in order over HA's websocket API as the logged-in owner.
+
+    Dashboards have no REST API. This uses aiohttp, which `.venv` has as Home Assistant's own
+    dependency (the rest of this module is standard library only).
+    """
+    import asyncio  # noqa: PLC0415 - only this step needs it
+
+    import aiohttp  # noqa: PLC0415
+
+    async def run() -> list[Any]:
+        results: list[Any] = []
+        async with aiohttp.ClientSession() as session, session.ws_connect(ha.url + "/api/websocket") as ws:
+            await ws.receive_json()  # auth_required
+            await ws.send_json({"type": "auth", "access_token": ha.token})
+            if (answer := await ws.receive_json()).get("type") != "auth_ok":
+                raise SystemExit(f"websocket login refused: {answer}")
+            for number, command in enumerate(commands, start=1):
+                await ws.send_json({"id": number, **command})
+                while (answer := await ws.receive_json()).get("id") != number:
+                    pass
+                if not answer.get("success"):
+                    raise SystemExit(f"{command['type']} failed: {answer.get('error')}")
+                results.append(answer.get("result"))
+        return results
+
+    return asyncio.run(run())
+
+
 DEV_SYSTEMS: tuple[DevSystem, ...] = (
     DevSystem(
         name="Pyaiot MQTT nodes",
@@ -413,6 +504,12 @@ DEV_SYSTEMS: tuple[DevSystem, ...] = (
         ports={},
         simulators=lambda _settings: [],
         provision=_provision_zone,
+    ),
+    DevSystem(
+        name="thermostat dashboard",
+        ports={},
+        simulators=lambda _settings: [],
+        provision=_provision_dashboard,
     ),
 )
 
