@@ -207,9 +207,9 @@ class SimulatedBroker:
                     await gateway.command(data)
 
 
-async def _demo(port: int, gateways: int, nodes: int, stop: asyncio.Event) -> None:
+async def _demo(host: str, port: int, gateways: int, nodes: int, stop: asyncio.Event) -> None:
     broker = SimulatedBroker()
-    await broker.start(port, host="::")
+    await broker.start(port, host=host)
     rng = random.Random()
     for g in range(gateways):
         gateway = broker.add_gateway("CoAP")
@@ -229,6 +229,7 @@ async def _demo(port: int, gateways: int, nodes: int, stop: asyncio.Event) -> No
 def main(argv: Sequence[str] | None = None) -> int:
     """Command line entry point."""
     parser = argparse.ArgumentParser(description="Simulated Pyaiot broker (/ws) with simulated gateways.")
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT)
     parser.add_argument("--gateways", type=int, default=1)
     parser.add_argument("--nodes", type=int, default=2)
@@ -244,7 +245,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 loop.add_signal_handler(signum, stop.set)
         if args.duration is not None:
             loop.call_later(args.duration, stop.set)
-        await _demo(args.port, args.gateways, args.nodes, stop)
+        await _demo(args.host, args.port, args.gateways, args.nodes, stop)
 
     asyncio.run(run())
     return 0
