@@ -35,6 +35,9 @@ async def test_menu_offers_every_kind(hass: HomeAssistant) -> None:
     assert result["menu_options"] == list(ENTRY_KINDS)
     assert list(ENTRY_KINDS) == [
         "pyaiot_mqtt",
+        "pyaiot_coap",
+        "pyaiot_ws",
+        "pyaiot_broker",
         "thermostat",
         "rpymostat",
         "fmpyiot_mqtt",

@@ -251,7 +251,14 @@ _BACKGROUND: set[asyncio.Task[Any]] = set()
 def _background(coroutine: Any) -> None:
     task = asyncio.get_running_loop().create_task(coroutine)
     _BACKGROUND.add(task)
-    task.add_done_callback(_BACKGROUND.discard)
+    task.add_done_callback(_settled)
+
+
+def _settled(task: asyncio.Task[Any]) -> None:
+    """A push or alive the gateway did not answer (it stopped, or the node did) is no error of the node."""
+    _BACKGROUND.discard(task)
+    if not task.cancelled() and (error := task.exception()) is not None:
+        _LOGGER.debug("Background request failed: %r", error)
 
 
 async def run_nodes(  # noqa: C901 - three small inner loops read best together

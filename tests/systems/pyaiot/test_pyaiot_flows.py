@@ -41,6 +41,9 @@ async def test_user_menu_then_pyaiot(
     assert result["type"] is FlowResultType.MENU
     assert result["menu_options"] == [
         "pyaiot_mqtt",
+        "pyaiot_coap",
+        "pyaiot_ws",
+        "pyaiot_broker",
         "thermostat",
         "rpymostat",
         "fmpyiot_mqtt",

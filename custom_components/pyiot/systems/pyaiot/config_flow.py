@@ -1,17 +1,46 @@
-"""Config flow steps of the Pyaiot system: the MQTT entry, its discovery on `node/check`, its options."""
+"""Config flow steps of the Pyaiot system: MQTT (with discovery), CoAP, WebSocket and broker entries.
+
+Also their options and reconfiguration (the port of a gateway, the URL of a broker).
+"""
 
 import json
 from typing import Any
 
 from homeassistant.config_entries import ConfigFlow, ConfigFlowResult, OptionsFlowWithReload
+from homeassistant.const import CONF_PORT, CONF_URL
 from homeassistant.helpers.selector import NumberSelector, NumberSelectorConfig, NumberSelectorMode
 from homeassistant.helpers.service_info.mqtt import MqttServiceInfo
 import probatio as vol
 
 from ...const import CONF_ENTRY_TYPE
 from ...core.nodes import AdmissionLimits
+from ...core.protocols.pyaiot.coap_settings import CoapBindError, CoapBindProblem
 from ...hub.limits import CONF_LIMITS, limits_from_options, limits_option, limits_section
-from .const import CONF_NODE_TIMEOUT, DEFAULT_NODE_TIMEOUT, MAX_NODE_TIMEOUT, MIN_NODE_TIMEOUT, PYAIOT_MQTT
+from . import broker, coap, ws
+from .const import (
+    CONF_NODE_TIMEOUT,
+    DEFAULT_NODE_TIMEOUT,
+    MAX_NODE_TIMEOUT,
+    MIN_NODE_TIMEOUT,
+    PYAIOT_BROKER,
+    PYAIOT_COAP,
+    PYAIOT_MQTT,
+    PYAIOT_WS,
+)
+from .flow_schemas import (
+    COAP_DEFAULT_OPTIONS,
+    DEFAULT_BROKER_URL,
+    broker_schema,
+    coap_defaults,
+    coap_options,
+    coap_options_schema,
+    normalised_broker_url,
+    port_schema,
+    ws_defaults,
+    ws_entry_schema,
+    ws_options,
+    ws_options_schema,
+)
 
 MQTT_DOMAIN = "mqtt"
 
@@ -55,6 +84,216 @@ class PyaiotConfigSteps(ConfigFlow):
             title="Pyaiot MQTT nodes",
             data={CONF_ENTRY_TYPE: PYAIOT_MQTT},
             options={CONF_NODE_TIMEOUT: DEFAULT_NODE_TIMEOUT},
+        )
+
+    # --- CoAP --------------------------------------------------------------------------------------
+
+    async def async_step_pyaiot_coap(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """PyIoT is the CoAP gateway of Pyaiot nodes on a UDP port of this host; one entry per port."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            port = int(user_input[CONF_PORT])
+            await self.async_set_unique_id(coap.unique_id(port))
+            self._abort_if_unique_id_configured()
+            if (error := await _coap_port_error(self, port)) is None:
+                return self.async_create_entry(
+                    title=coap.title(port),
+                    data={CONF_ENTRY_TYPE: PYAIOT_COAP, CONF_PORT: port},
+                    options=dict(COAP_DEFAULT_OPTIONS),
+                )
+            errors[CONF_PORT] = error
+        return self.async_show_form(
+            step_id=PYAIOT_COAP,
+            data_schema=self.add_suggested_values_to_schema(port_schema(), user_input or coap_defaults()),
+            errors=errors,
+        )
+
+    async def async_step_reconfigure_pyaiot_coap(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Move the CoAP gateway to another UDP port (the nodes must send their alives there)."""
+        entry = self._get_reconfigure_entry()
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            port = int(user_input[CONF_PORT])
+            if port == entry.data[CONF_PORT]:
+                return self.async_abort(reason="pyaiot_port_unchanged")
+            await self.async_set_unique_id(coap.unique_id(port))
+            self._abort_if_unique_id_configured()
+            if (error := await _coap_port_error(self, port)) is None:
+                return self.async_update_reload_and_abort(
+                    entry,
+                    unique_id=coap.unique_id(port),
+                    title=coap.title(port),
+                    data_updates={CONF_PORT: port},
+                    reason="pyaiot_reconfigured",
+                )
+            errors[CONF_PORT] = error
+        return self.async_show_form(
+            step_id="reconfigure_pyaiot_coap",
+            data_schema=self.add_suggested_values_to_schema(port_schema(), user_input or dict(entry.data)),
+            errors=errors,
+        )
+
+    # --- WebSocket ---------------------------------------------------------------------------------
+
+    async def async_step_pyaiot_ws(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """PyIoT is the WebSocket gateway Pyaiot nodes connect to, on a TCP port; one entry per port."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            port = int(user_input[CONF_PORT])
+            await self.async_set_unique_id(ws.unique_id(port))
+            self._abort_if_unique_id_configured()
+            options, errors = ws_options(user_input)
+            if not errors and not await ws.async_port_available(self.hass, port):
+                errors[CONF_PORT] = "port_unavailable"
+            if not errors:
+                return self.async_create_entry(
+                    title=ws.title(port), data={CONF_ENTRY_TYPE: PYAIOT_WS, CONF_PORT: port}, options=options
+                )
+        return self.async_show_form(
+            step_id=PYAIOT_WS,
+            data_schema=self.add_suggested_values_to_schema(ws_entry_schema(), user_input or ws_defaults()),
+            errors=errors,
+        )
+
+    async def async_step_reconfigure_pyaiot_ws(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Move the WebSocket gateway to another TCP port (the nodes must connect there)."""
+        entry = self._get_reconfigure_entry()
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            port = int(user_input[CONF_PORT])
+            if port == entry.data[CONF_PORT]:
+                return self.async_abort(reason="pyaiot_port_unchanged")
+            await self.async_set_unique_id(ws.unique_id(port))
+            self._abort_if_unique_id_configured()
+            if await ws.async_port_available(self.hass, port):
+                return self.async_update_reload_and_abort(
+                    entry,
+                    unique_id=ws.unique_id(port),
+                    title=ws.title(port),
+                    data_updates={CONF_PORT: port},
+                    reason="pyaiot_reconfigured",
+                )
+            errors[CONF_PORT] = "port_unavailable"
+        return self.async_show_form(
+            step_id="reconfigure_pyaiot_ws",
+            data_schema=self.add_suggested_values_to_schema(port_schema(), user_input or dict(entry.data)),
+            errors=errors,
+        )
+
+    # --- an existing deployment's broker -------------------------------------------------------------
+
+    async def async_step_pyaiot_broker(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """PyIoT is a web client of a running Pyaiot broker; one entry per broker URL."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            url, error = await _broker_url_error(self, str(user_input[CONF_URL]))
+            if url is not None:
+                await self.async_set_unique_id(broker.unique_id(url))
+                self._abort_if_unique_id_configured()
+            if error is None and url is not None:
+                return self.async_create_entry(
+                    title=broker.title(url), data={CONF_ENTRY_TYPE: PYAIOT_BROKER, CONF_URL: url}
+                )
+            errors[CONF_URL] = error or "invalid_url"
+        return self.async_show_form(
+            step_id=PYAIOT_BROKER,
+            data_schema=self.add_suggested_values_to_schema(
+                broker_schema(), user_input or {CONF_URL: DEFAULT_BROKER_URL}
+            ),
+            errors=errors,
+        )
+
+    async def async_step_reconfigure_pyaiot_broker(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Another URL for the broker (it moved, or got TLS)."""
+        entry = self._get_reconfigure_entry()
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            url, error = await _broker_url_error(self, str(user_input[CONF_URL]))
+            if url == entry.data[CONF_URL]:
+                return self.async_abort(reason="pyaiot_url_unchanged")
+            if url is not None:
+                await self.async_set_unique_id(broker.unique_id(url))
+                self._abort_if_unique_id_configured()
+            if error is None and url is not None:
+                return self.async_update_reload_and_abort(
+                    entry,
+                    unique_id=broker.unique_id(url),
+                    title=broker.title(url),
+                    data_updates={CONF_URL: url},
+                    reason="pyaiot_reconfigured",
+                )
+            errors[CONF_URL] = error or "invalid_url"
+        return self.async_show_form(
+            step_id="reconfigure_pyaiot_broker",
+            data_schema=self.add_suggested_values_to_schema(broker_schema(), user_input or dict(entry.data)),
+            errors=errors,
+        )
+
+
+async def _coap_port_error(flow: ConfigFlow, port: int) -> str | None:
+    """None when the CoAP gateway can listen on `port`, else the form's error key."""
+    try:
+        await coap.async_bindable_addresses(flow.hass, port)
+    except CoapBindError as err:
+        return "coap_port_in_use" if err.problem is CoapBindProblem.PORT_IN_USE else "port_unavailable"
+    return None
+
+
+async def _broker_url_error(flow: ConfigFlow, text: str) -> tuple[str | None, str | None]:
+    """The tidied URL (None when it is not a websocket URL) and the error of trying it, if any."""
+    url = normalised_broker_url(text)
+    if url is None:
+        return None, "invalid_url"
+    return url, await broker.async_check_broker(flow.hass, url)
+
+
+class PyaiotCoapOptionsFlow(OptionsFlowWithReload):
+    """Node timeout, resource port, re-reads and limits of a CoAP entry; the entry reloads with them."""
+
+    async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """The only step."""
+        return await self.async_step_pyaiot_coap(user_input)
+
+    async def async_step_pyaiot_coap(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """How the gateway treats nodes."""
+        if user_input is not None:
+            return self.async_create_entry(data=coap_options(user_input))
+        schema = coap_options_schema(self.config_entry.options, AdmissionLimits())
+        return self.async_show_form(
+            step_id=PYAIOT_COAP,
+            data_schema=self.add_suggested_values_to_schema(
+                schema, {**COAP_DEFAULT_OPTIONS, **self.config_entry.options}
+            ),
+        )
+
+
+class PyaiotWsOptionsFlow(OptionsFlowWithReload):
+    """Token, allowed networks, rate limit and limits of a WebSocket entry; the entry reloads with them."""
+
+    async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """The only step."""
+        return await self.async_step_pyaiot_ws(user_input)
+
+    async def async_step_pyaiot_ws(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Whom the gateway accepts."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            options, errors = ws_options(user_input)
+            if not errors:
+                return self.async_create_entry(data=options)
+        schema = ws_options_schema(self.config_entry.options, AdmissionLimits())
+        return self.async_show_form(
+            step_id=PYAIOT_WS,
+            data_schema=self.add_suggested_values_to_schema(
+                schema, user_input or {**ws_defaults(), **self.config_entry.options}
+            ),
+            errors=errors,
         )
 
 

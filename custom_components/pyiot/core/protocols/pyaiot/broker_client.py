@@ -168,6 +168,12 @@ class PyaiotBrokerClient:
                 count += 1
         return count
 
+    def forget_node(self, node_id: str) -> None:
+        """The listener forgot the node (deleted, or evicted): it is new when it speaks again."""
+        self._nodes.pop(node_id, None)
+        self._described.pop(node_id, None)
+        self._reporter.forget_source(node_id)
+
     def known_nodes(self) -> list[dict[str, Any]]:
         """Plain records of every node, for `restore_nodes` after a restart."""
         return [self._nodes[node_id].as_record() for node_id in sorted(self._nodes)]

@@ -42,6 +42,8 @@ from aiocoap import (  # type: ignore[import-untyped]
 from aiocoap.numbers.codes import BAD_REQUEST  # type: ignore[import-untyped]
 from aiocoap.transports.udp6 import MessageInterfaceUDP6, UDP6EndpointAddress  # type: ignore[import-untyped]
 
+from ...nodes.admission import report_handshake
+from ...nodes.bounded import TokenBucket
 from ...nodes.model import NodeListener
 from .coap_settings import (
     CoapBindError,
@@ -85,6 +87,8 @@ class _Node:
     """Where requests to the node go: an aiocoap endpoint on the socket its alive came in on."""
     last_alive: float | None = None
     discovered: bool = False
+    confirmed: bool = False
+    """Whether the listener admitted the node after its handshake (an alive, then its link list)."""
     discovery: asyncio.Task[None] | None = None
     failures: int = 0
     retry_at: float = 0.0
@@ -124,6 +128,8 @@ class PyaiotCoapGateway:
         self._context: Context | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self._slots = asyncio.Semaphore(self.settings.max_requests_in_flight)
+        per_minute = self.settings.discoveries_per_minute
+        self._new_uids = TokenBucket(per_minute, max(1, per_minute // 5), clock=clock)
         self._requests: Counter[str] = Counter()
         self._replies: Counter[str] = Counter()
         self._protocol_log = _ProtocolLogFilter(self._reporter)
@@ -232,6 +238,18 @@ class PyaiotCoapGateway:
             count += 1
         return count
 
+    def forget_node(self, node_id: str) -> None:
+        """The listener forgot the node (deleted, or evicted): its next alive starts afresh."""
+        node = self._nodes.pop(node_id, None)
+        if node is None:
+            return
+        node.stop_observations()
+        if node.discovery is not None:
+            node.discovery.cancel()
+        if node.endpoint_key is not None and self._by_endpoint.get(node.endpoint_key) == node_id:
+            del self._by_endpoint[node.endpoint_key]
+        self._reporter.forget_source(node_id)
+
     def known_nodes(self) -> list[dict[str, Any]]:
         """Plain records of every node, for `restore_nodes` after a restart."""
         return [
@@ -260,6 +278,7 @@ class PyaiotCoapGateway:
                     "available": node.reported.available,
                     "address": node.address,
                     "discovered": node.discovered,
+                    "confirmed": node.confirmed,
                     "discovering": node.discovery is not None and not node.discovery.done(),
                     "info": dict(node.reported.info),
                     "resources": {
@@ -318,6 +337,13 @@ class PyaiotCoapGateway:
             if len(self._nodes) >= self.settings.max_nodes:
                 self._reporter.drop(source, Drop.TOO_MANY_NODES, f"already {self.settings.max_nodes} nodes")
                 return self._reply(BAD_REQUEST, "too many nodes")
+            # A new uid costs requests to its (unauthenticated) source address: bounded, so that forged
+            # alives cannot make the gateway flood a victim. The node asks again at its next alive.
+            if not self._new_uids.take():
+                self._reporter.drop(
+                    source, Drop.RATE_LIMITED, f"new uid {alive.uid!r} over the discovery rate"
+                )
+                return self._reply(CHANGED, f"Received '{alive.text}'", "alive")
             node = self._nodes[alive.uid] = _Node(reported=ReportedNode(node_id=alive.uid))
         host, port, scope = _remote_parts(remote)
         address = normalise_address(host, scope)
@@ -331,6 +357,8 @@ class PyaiotCoapGateway:
             self._reporter.values_forgotten(node.reported)
         if alive.reset or moved or (not node.discovered and self._clock() >= node.retry_at):
             self._start_discovery(node)
+        elif node.discovered and not node.confirmed:
+            node.confirmed = report_handshake(self._reporter.listener, node.node_id)
         elif returned:
             self._resume_observations(node)
         return self._reply(CHANGED, f"Received '{alive.text}'", "alive")
@@ -412,8 +440,6 @@ class PyaiotCoapGateway:
             for link in links
         }
         self._reporter.declare(node.reported, [link.key for link in links])
-        for key in sorted(set(previous) - listed):
-            self._reporter.point_unavailable(node.reported, key)
         per_node = asyncio.Semaphore(self.settings.requests_per_node)
 
         async def fetch(resource: _Resource) -> None:
@@ -423,7 +449,15 @@ class PyaiotCoapGateway:
                 else:
                     await self._read(node, resource)
 
-        await asyncio.gather(*(fetch(resource) for resource in node.resources.values()))
+        # Name and board first: the device is then made with its name (and its entity ids follow it).
+        info = [res for res in node.resources.values() if res.link.key in INFO_RESOURCES]
+        await asyncio.gather(*(fetch(resource) for resource in info))
+        if not node.confirmed:
+            node.confirmed = report_handshake(self._reporter.listener, node.node_id)
+        for key in sorted(set(previous) - listed):
+            self._reporter.point_unavailable(node.reported, key)
+        others = [res for res in node.resources.values() if res.link.key not in INFO_RESOURCES]
+        await asyncio.gather(*(fetch(resource) for resource in others))
         node.discovered = True
 
     async def _read(self, node: _Node, resource: _Resource) -> None:

@@ -38,6 +38,8 @@ class CoapSettings:
     """Re-read every resource that is neither pushed nor observed at this interval; None: never."""
     rediscovery_backoff: float = 60.0
     """A failed discovery is retried on an alive at least this long after it (doubling up to 16x)."""
+    discoveries_per_minute: int = 0
+    """Discoveries of new uids a minute (a burst of a fifth of it); 0: no limit."""
     max_nodes: int = 10_000
     max_points_per_node: int = 64
 

@@ -100,6 +100,11 @@ class NodeReporter:
         self._ignored = IGNORED_RESOURCES | ignored
         self.dropped: Counter[str] = Counter()
 
+    @property
+    def listener(self) -> NodeListener:
+        """Whom the nodes are reported to."""
+        return self._listener
+
     def drop(self, source: str, reason: Drop, detail: str) -> None:
         """Count a drop and log it once per source and reason."""
         self.dropped[reason] += 1

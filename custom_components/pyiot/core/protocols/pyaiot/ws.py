@@ -187,6 +187,14 @@ class PyaiotWsGateway:
                 count += 1
         return count
 
+    def forget_node(self, node_id: str) -> None:
+        """The listener forgot the node (deleted, or evicted): it is new when it speaks again."""
+        self._nodes.pop(node_id, None)
+        connection = self._connected.pop(node_id, None)
+        if connection is not None:
+            connection.node = None
+        self._reporter.forget_source(node_id)
+
     def known_nodes(self) -> list[dict[str, Any]]:
         """Plain records of every node, for `restore_nodes` after a restart."""
         return [self._nodes[node_id].as_record() for node_id in sorted(self._nodes)]

@@ -1,0 +1,85 @@
+"""Pyaiot nodes over WebSocket: the core's WebSocket gateway on a TCP port of HA's host → the node hub."""
+
+import socket
+from typing import Final
+
+from homeassistant.const import CONF_PORT, CONF_TOKEN
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ConfigEntryError, ConfigEntryNotReady
+
+from ...const import DOMAIN, LOGGER
+from ...core.protocols.http_guard import GuardSettings, NetworkListError, parse_networks
+from ...core.protocols.pyaiot.ws import PyaiotWsGateway, WsSettings
+from ...hub import NodeHub
+from .const import CONF_ALLOWED_NETWORKS, CONF_RATE_LIMIT, DEFAULT_RATE_LIMIT
+from .network import async_local_networks
+
+RATE_BURST: Final = 10.0
+
+
+def unique_id(port: int) -> str:
+    """One entry per TCP port."""
+    return f"pyaiot_ws:{port}"
+
+
+def title(port: int) -> str:
+    """The entry's title."""
+    return f"Pyaiot WebSocket nodes (port {port})"
+
+
+async def async_ws_settings(hass: HomeAssistant, hub: NodeHub) -> WsSettings:
+    """The gateway's settings; the allowed networks default to the local ones."""
+    entry = hub.entry
+    options = entry.options
+    text = str(options.get(CONF_ALLOWED_NETWORKS) or "")
+    try:
+        networks = parse_networks(text) if text.strip() else await async_local_networks(hass)
+    except NetworkListError as err:
+        raise ConfigEntryError(
+            translation_domain=DOMAIN,
+            translation_key="pyaiot_invalid_networks",
+            translation_placeholders={"item": err.item},
+        ) from err
+    guard = GuardSettings(
+        networks=networks,
+        token=options.get(CONF_TOKEN) or None,
+        rate=float(options.get(CONF_RATE_LIMIT, DEFAULT_RATE_LIMIT)),
+        burst=RATE_BURST,
+        realm="pyaiot",
+    )
+    return WsSettings(
+        port=int(entry.data[CONF_PORT]), guard=guard, max_points_per_node=hub.gate.limits.max_points_per_node
+    )
+
+
+async def async_create_gateway(hass: HomeAssistant, hub: NodeHub) -> PyaiotWsGateway:
+    """A WebSocket gateway reporting to `hub`, already listening (a busy port fails the setup)."""
+    settings = await async_ws_settings(hass, hub)
+    gateway = PyaiotWsGateway(hub, settings, logger=LOGGER.getChild("pyaiot.ws"))
+    gateway.restore_nodes(
+        {"node_id": node_id, "resources": sorted(state.points)} for node_id, state in hub.nodes.items()
+    )
+    try:
+        await gateway.async_start()
+    except OSError as err:
+        raise ConfigEntryNotReady(
+            translation_domain=DOMAIN,
+            translation_key="ws_port_unavailable",
+            translation_placeholders={"port": str(settings.port), "error": str(err)},
+        ) from err
+    return gateway
+
+
+def _tcp_port_bindable(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("", port))
+        except OSError:
+            return False
+    return True
+
+
+async def async_port_available(hass: HomeAssistant, port: int) -> bool:
+    """Whether the gateway could listen on `port` (bound in the executor, then closed at once)."""
+    return await hass.async_add_executor_job(_tcp_port_bindable, port)
