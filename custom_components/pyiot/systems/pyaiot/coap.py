@@ -14,6 +14,7 @@ from homeassistant.helpers import issue_registry as ir
 
 from ...const import DOMAIN, LOGGER
 from ...core.protocols.pyaiot.coap_settings import (
+    DEFAULT_COAP_PORT,
     CoapBindError,
     CoapBindProblem,
     CoapSettings,
@@ -34,6 +35,8 @@ if TYPE_CHECKING:
 
 GATEWAY_MODULE: Final = "custom_components.pyiot.core.protocols.pyaiot.coap"
 UNUSABLE_ADDRESS: Final = frozenset({CoapBindProblem.ADDRESS_UNAVAILABLE, CoapBindProblem.INVALID_ADDRESS})
+SUGGESTED_PORTS: Final = range(DEFAULT_COAP_PORT, DEFAULT_COAP_PORT + 16)
+"""The form suggests upstream's 5683, else the first of the next ports that is free."""
 
 
 def unique_id(port: int) -> str:
@@ -78,6 +81,27 @@ async def async_bindable_addresses(hass: HomeAssistant, port: int) -> tuple[str,
     """HA's addresses (and loopback) on which the gateway can listen on `port` (checked in the executor)."""
     addresses = await async_local_addresses(hass)
     return await hass.async_add_executor_job(_bindable, addresses, port)
+
+
+def _first_free(addresses: tuple[str, ...], ports: list[int]) -> int | None:
+    for port in ports:
+        try:
+            _bindable(addresses, port)
+        except CoapBindError:
+            continue
+        return port
+    return None
+
+
+async def async_suggested_port(hass: HomeAssistant, taken: set[int]) -> int:
+    """The port the form suggests: 5683 when it is free, else the next free one (Shelly may hold it).
+
+    Ports of other entries (`taken`) are skipped; upstream's 5683 when none is free.
+    """
+    addresses = await async_local_addresses(hass)
+    ports = [port for port in SUGGESTED_PORTS if port not in taken]
+    found = await hass.async_add_executor_job(_first_free, addresses, ports)
+    return DEFAULT_COAP_PORT if found is None else found
 
 
 def coap_settings(

@@ -86,6 +86,14 @@ class PyaiotConfigSteps(ConfigFlow):
             options={CONF_NODE_TIMEOUT: DEFAULT_NODE_TIMEOUT},
         )
 
+    def _ports_of(self, kind: str) -> set[int]:
+        """The ports of the entries of `kind` (the form does not suggest them)."""
+        return {
+            int(entry.data[CONF_PORT])
+            for entry in self._async_current_entries(include_ignore=False)
+            if entry.data.get(CONF_ENTRY_TYPE) == kind
+        }
+
     # --- CoAP --------------------------------------------------------------------------------------
 
     async def async_step_pyaiot_coap(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
@@ -102,9 +110,12 @@ class PyaiotConfigSteps(ConfigFlow):
                     options=dict(COAP_DEFAULT_OPTIONS),
                 )
             errors[CONF_PORT] = error
+        suggested = user_input or coap_defaults(
+            await coap.async_suggested_port(self.hass, self._ports_of(PYAIOT_COAP))
+        )
         return self.async_show_form(
             step_id=PYAIOT_COAP,
-            data_schema=self.add_suggested_values_to_schema(port_schema(), user_input or coap_defaults()),
+            data_schema=self.add_suggested_values_to_schema(port_schema(), suggested),
             errors=errors,
         )
 
@@ -151,9 +162,12 @@ class PyaiotConfigSteps(ConfigFlow):
                 return self.async_create_entry(
                     title=ws.title(port), data={CONF_ENTRY_TYPE: PYAIOT_WS, CONF_PORT: port}, options=options
                 )
+        suggested = user_input or ws_defaults(
+            await ws.async_suggested_port(self.hass, self._ports_of(PYAIOT_WS))
+        )
         return self.async_show_form(
             step_id=PYAIOT_WS,
-            data_schema=self.add_suggested_values_to_schema(ws_entry_schema(), user_input or ws_defaults()),
+            data_schema=self.add_suggested_values_to_schema(ws_entry_schema(), suggested),
             errors=errors,
         )
 

@@ -60,14 +60,14 @@ def port_schema() -> vol.Schema:
     return vol.Schema({vol.Required(CONF_PORT): _number(1, 65535)})
 
 
-def coap_defaults() -> dict[str, Any]:
+def coap_defaults(port: int = DEFAULT_COAP_PORT) -> dict[str, Any]:
     """What the CoAP form suggests."""
-    return {CONF_PORT: DEFAULT_COAP_PORT}
+    return {CONF_PORT: port}
 
 
-def ws_defaults() -> dict[str, Any]:
+def ws_defaults(port: int = DEFAULT_WS_PORT) -> dict[str, Any]:
     """What the WebSocket form suggests."""
-    return {CONF_PORT: DEFAULT_WS_PORT, **WS_DEFAULT_OPTIONS}
+    return {CONF_PORT: port, **WS_DEFAULT_OPTIONS}
 
 
 def coap_options_schema(options: Mapping[str, Any], defaults: AdmissionLimits) -> vol.Schema:

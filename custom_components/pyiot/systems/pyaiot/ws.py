@@ -9,12 +9,14 @@ from homeassistant.exceptions import ConfigEntryError, ConfigEntryNotReady
 
 from ...const import DOMAIN, LOGGER
 from ...core.protocols.http_guard import GuardSettings, NetworkListError, parse_networks
-from ...core.protocols.pyaiot.ws import PyaiotWsGateway, WsSettings
+from ...core.protocols.pyaiot.ws import DEFAULT_WS_PORT, PyaiotWsGateway, WsSettings
 from ...hub import NodeHub
 from .const import CONF_ALLOWED_NETWORKS, CONF_RATE_LIMIT, DEFAULT_RATE_LIMIT
 from .network import async_local_networks
 
 RATE_BURST: Final = 10.0
+SUGGESTED_PORTS: Final = range(DEFAULT_WS_PORT, DEFAULT_WS_PORT + 16)
+"""The form suggests upstream's 8001, else the first of the next ports that is free."""
 
 
 def unique_id(port: int) -> str:
@@ -83,3 +85,11 @@ def _tcp_port_bindable(port: int) -> bool:
 async def async_port_available(hass: HomeAssistant, port: int) -> bool:
     """Whether the gateway could listen on `port` (bound in the executor, then closed at once)."""
     return await hass.async_add_executor_job(_tcp_port_bindable, port)
+
+
+async def async_suggested_port(hass: HomeAssistant, taken: set[int]) -> int:
+    """The port the form suggests: 8001 when it is free, else the next free one; other entries' skipped."""
+    for port in SUGGESTED_PORTS:
+        if port not in taken and await async_port_available(hass, port):
+            return port
+    return DEFAULT_WS_PORT
