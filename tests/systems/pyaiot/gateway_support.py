@@ -1,10 +1,12 @@
 """What the tests of the Pyaiot CoAP, WebSocket and broker entries share: free ports, entries, states."""
 
-from collections.abc import Mapping
+import asyncio
+from collections.abc import Callable, Mapping
 import socket
 from typing import Any
 
-from homeassistant.core import HomeAssistant
+from homeassistant.const import EVENT_STATE_CHANGED
+from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
 from homeassistant.helpers import entity_registry as er
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 import pytest_socket
@@ -63,3 +65,29 @@ def state(hass: HomeAssistant, entry: MockConfigEntry, platform: str, node_id: s
     found = er.async_get(hass).async_get_entity_id(platform, DOMAIN, f"{entry.entry_id}:{node_id}:{key}")
     current = hass.states.get(found) if found else None
     return current.state if current else None
+
+
+def free_tcp_port() -> int:
+    """A TCP port free on loopback right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def until(hass: HomeAssistant, condition: Callable[[], bool], timeout: float = 60.0) -> None:
+    """Wait until `condition` holds, checked again at each state change (a guard, no timing assertion)."""
+    if condition():
+        return
+    done = hass.loop.create_future()
+
+    @callback
+    def check(_: Event[EventStateChangedData]) -> None:
+        if not done.done() and condition():
+            done.set_result(None)
+
+    unsubscribe = hass.bus.async_listen(EVENT_STATE_CHANGED, check)
+    try:
+        async with asyncio.timeout(timeout):
+            await done
+    finally:
+        unsubscribe()

@@ -24,7 +24,12 @@ from custom_components.pyiot.systems.pyaiot.flow_schemas import (
     COAP_DEFAULT_OPTIONS,
     normalised_broker_url,
 )
-from tests.systems.pyaiot.gateway_support import allow_loopback, free_udp_port, make_entry
+from tests.systems.pyaiot.gateway_support import (
+    allow_loopback,
+    free_tcp_port,
+    free_udp_port,
+    make_entry,
+)
 from tools.simulators.pyaiot_broker import SimulatedBroker
 
 pytestmark = pytest.mark.usefixtures("mock_setup_entry", "loopback", "suggested_ports")
@@ -35,12 +40,6 @@ LIMITS = {"max_nodes": 20, "max_points_per_node": 8, "new_nodes_per_minute": 5}
 @pytest.fixture
 def loopback(socket_enabled: None) -> None:
     allow_loopback()
-
-
-def free_tcp_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def hold_udp(port: int) -> socket.socket:
