@@ -11,8 +11,10 @@ Run from the repository root:
    - `bare`: a bare aiocoap server whose `/server` resource only counts (the anchor: the limit of
      aiocoap on this machine).
    Printed: values/s received and the CPU share of one core of this process while receiving, and
-   the ratios core/bare. The gateway side is pluggable (`SIDES`): the HA-side run (the same gateway
-   inside a real Home Assistant, state writes/s) adds one entry there.
+   the ratios core/bare. `ha` (in `--sides`, by default) is the PyIoT CoAP entry inside a real Home
+   Assistant in this process (`bench/ha_harness.py`, no recorder): the nodes are known from a previous
+   run (HA's storage, and the gateway knows their addresses as after their alives), each push becomes
+   a state write of its temperature entity; printed: values/s, state writes/s and HA's CPU share.
 2. Alive handling. N simulated nodes (aiocoap servers on ::1) announce themselves 3 times; requests
    sent to the nodes are counted for PyIoT's gateway (discovery once) and for the same gateway with
    upstream's policy (rediscover on every alive), and given per minute at the nodes' 30 s beacon.
@@ -24,14 +26,17 @@ import argparse
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
+import json
 import logging
 import os
 from pathlib import Path
 import random
+import shutil
 import socket
 import struct
 import subprocess
 import sys
+import tempfile
 import time
 from typing import Any, Protocol, override
 
@@ -181,7 +186,124 @@ class BareSide:
             await self._context.shutdown()
 
 
-SIDES: dict[str, Callable[[], Side]] = {"core": CoreSide, "bare": BareSide}
+class HaSide:
+    """The Pyaiot CoAP entry of PyIoT in a real Home Assistant of this process; counts state writes."""
+
+    name = "ha"
+
+    def __init__(self) -> None:
+        self._workdir = Path(tempfile.mkdtemp(prefix="pyiot-bench-coap-"))
+        self._hass: Any = None
+        self._writes = 0
+        self._unsubscribe: Callable[[], None] | None = None
+        self._gateway: PyaiotCoapGateway | None = None
+
+    async def start(self, nodes: int) -> int:
+        import ha_harness  # noqa: PLC0415
+        from homeassistant.config_entries import ConfigEntryState  # noqa: PLC0415
+        from homeassistant.const import EVENT_STATE_CHANGED, EVENT_STATE_REPORTED  # noqa: PLC0415
+        from homeassistant.core import callback  # noqa: PLC0415
+
+        from custom_components.pyiot.systems.pyaiot import coap  # noqa: PLC0415
+
+        config_dir = ha_harness.make_config_dir(self._workdir / "ha")
+        entry_id = "01BENCHPYAIOTCOAP"
+        _write_known_nodes(config_dir / ".storage" / f"pyiot.{entry_id}", nodes)
+        self._hass = hass = await ha_harness.start_hass(config_dir)
+        port = free_udp_port()
+        entry = ha_harness.new_entry(
+            "pyiot",
+            {"entry_type": "pyaiot_coap", "port": port},
+            title=coap.title(port),
+            options={
+                "node_timeout": 3600,
+                "node_port": 5683,
+                "reread_interval": 0,
+                "limits": {"max_nodes": 10_000, "new_nodes_per_minute": 0, "discovery_per_minute": 0},
+            },
+            unique_id=coap.unique_id(port),
+            entry_id=entry_id,
+        )
+        await hass.config_entries.async_add(entry)
+        await hass.async_block_till_done()
+        if entry.state is not ConfigEntryState.LOADED:
+            raise RuntimeError(f"the CoAP entry did not load: {entry.state} {entry.reason}")
+        self._gateway = gateway = entry.runtime_data.transport
+        # After a restart the gateway learns each node's address from its alive; the load generator
+        # sends no alives, so the addresses are given as if they had come.
+        for index in range(nodes):
+            gateway.forget_node(f"node-{index}")
+        gateway.restore_nodes(
+            {"node_id": f"node-{index}", "address": node_address(index), "resources": ["temperature"]}
+            for index in range(nodes)
+        )
+
+        @callback
+        def count(event: Any) -> None:
+            # A value written: changed, or reported unchanged; not the availability writes.
+            new = event.data["new_state"]
+            if new is not None and new.state not in {"unknown", "unavailable"}:
+                self._writes += 1
+
+        @callback
+        def sensors_only(data: Any) -> bool:
+            return bool(data["entity_id"].startswith("sensor."))
+
+        unsubscribes = [
+            hass.bus.async_listen(kind, count, sensors_only)
+            for kind in (EVENT_STATE_CHANGED, EVENT_STATE_REPORTED)
+        ]
+        self._unsubscribe = lambda: [unsubscribe() for unsubscribe in unsubscribes] and None
+        return port
+
+    def received(self) -> int:
+        return self._writes
+
+    def notes(self) -> str:
+        diagnostics = self._gateway.diagnostics() if self._gateway is not None else {}
+        dropped = diagnostics.get("dropped")
+        return f"received = values written to entity states (changed or reported); dropped {dropped}"
+
+    async def stop(self) -> None:
+        import ha_harness  # noqa: PLC0415
+
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+        if self._hass is not None:
+            await ha_harness.stop_hass(self._hass)
+        shutil.rmtree(self._workdir, ignore_errors=True)
+
+
+def _write_known_nodes(path: Path, nodes: int) -> None:
+    """HA's storage of the entry's hub as a previous run left it: every node with its temperature."""
+    records = {
+        f"node-{index}": {
+            "info": {"node_id": f"node-{index}", "name": f"Node {index}", "manufacturer": "RIOT"},
+            "points": [
+                {
+                    "key": "temperature",
+                    "kind": "sensor",
+                    "device_class": "temperature",
+                    "unit": "°C",
+                    "state_class": "measurement",
+                    "suggested_precision": 1,
+                }
+            ],
+            "confirmed": True,
+        }
+        for index in range(nodes)
+    }
+    body = {"version": 1, "minor_version": 2, "key": path.name, "data": {"nodes": records}}
+    path.write_text(json.dumps(body), encoding="utf-8")
+
+
+def free_udp_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+SIDES: dict[str, Callable[[], Side]] = {"core": CoreSide, "bare": BareSide, "ha": HaSide}
 
 
 @dataclass
@@ -283,6 +405,13 @@ async def main(args: argparse.Namespace) -> None:
             f" ({result.received / max(1, result.sent):.1%}), {result.rate:,.0f} values/s,"
             f" CPU {result.cpu_share:.1%} of one core"
         )
+    if "ha" in results and "bare" in results:
+        ha, bare = results["ha"], results["bare"]
+        print(
+            f"  ratio ha/bare: values/s {ha.rate / bare.rate:.2f},"
+            f" CPU {ha.cpu_share / max(bare.cpu_share, 1e-9):.2f}, CPU per value"
+            f" {ha.cpu_seconds / max(ha.received, 1) / (bare.cpu_seconds / max(bare.received, 1)):.2f}"
+        )
     if "core" in results and "bare" in results:
         core, bare = results["core"], results["bare"]
         print(
@@ -316,8 +445,11 @@ if __name__ == "__main__":
     parser.add_argument("--nodes", type=int, default=1000)
     parser.add_argument("--rate", type=float, default=1.0, help="values per second per node")
     parser.add_argument("--seconds", type=float, default=10.0)
-    parser.add_argument("--sides", default="core,bare", help=f"comma-separated of {sorted(SIDES)}")
+    parser.add_argument("--sides", default="core,bare,ha", help=f"comma-separated of {sorted(SIDES)}")
     parser.add_argument("--alive-nodes", type=int, default=1000)
     parser.add_argument("--rounds", type=int, default=3)
     os.chdir(Path(__file__).resolve().parent.parent)
-    asyncio.run(main(parser.parse_args()))
+    import ha_harness
+
+    ha_harness.quiet_logging()
+    ha_harness.run_hass(lambda: main(parser.parse_args()))

@@ -7,13 +7,22 @@ which are filled with plausible values read off each form's schema (flow_walker.
 type is covered without a change here. The entries the walk creates are removed again.
 """
 
+import json
+from pathlib import Path
+
 from browser_harness import HaInstance, navigate  # type: ignore[import-not-found]
 from flow_walker import Walk, close_dialog, open_add_integration, record, wait_for_new_step, walk_forms  # type: ignore[import-not-found]
 from playwright.sync_api import Page
 
+CONFIG_ERRORS: dict[str, str] = json.loads(
+    (Path(__file__).parents[2] / "custom_components/pyiot/translations/en.json").read_text(encoding="utf-8")
+)["config"]["error"]
 MENU_ITEMS = "ha-md-list-item, ha-list-item, mwc-list-item"
 NEEDS_A_DEVICE_IN_RANGE = {"ble_gatt"}
 """Kinds whose flow ends in a (translated) abort when no device is there: no radio in this test."""
+NEEDS_A_SERVER = {"pyaiot_broker"}
+"""Kinds whose form checks a server the user names (an existing Pyaiot broker): none runs for this
+test's HA, so the form must keep showing a translated error on that field and the flow stay open."""
 
 
 def menu_options(page: Page) -> list[str]:
@@ -73,5 +82,19 @@ def test_every_pyiot_form_renders_translated(ha: HaInstance, page: Page) -> None
         and [step.element for step in walk.steps if step.path == option][-1:] == ["step-flow-abort"]
     }
     assert aborted <= NEEDS_A_DEVICE_IN_RANGE, aborted
-    assert set(created) | aborted == set(options), "every entry type can be added"
+    refused = {
+        option
+        for option in options
+        if option not in created
+        and option not in aborted
+        and [(step.element, bool(step.errors)) for step in walk.steps if step.path == option][-1:]
+        == [("step-flow-form", True)]
+    }
+    assert refused <= NEEDS_A_SERVER, refused
+    for option in refused:  # the error is shown in words, not as its key
+        last = [step for step in walk.steps if step.path == option][-1]
+        assert last.errors
+        for error in last.errors.values():
+            assert CONFIG_ERRORS[error].split("`")[0] in last.text, (option, error)
+    assert set(created) | aborted | refused == set(options), "every entry type can be added"
     print(f"\n[browser] {len(walk.steps)} flow steps checked: " + ", ".join(sorted(forms)))  # noqa: T201
