@@ -1,6 +1,7 @@
 """A PyIoT FmPyIOT-MQTT entry on HA's real MQTT integration and mosquitto, with simulated devices."""
 
-from collections.abc import AsyncGenerator, Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable, Iterator
+from unittest.mock import PropertyMock, patch
 
 from homeassistant.core import HomeAssistant
 import pytest
@@ -62,3 +63,14 @@ async def start_device(mqtt_broker: Mosquitto) -> AsyncGenerator[StartDevice]:
     yield start
     for runner in runners:
         await runner.stop()
+
+
+@pytest.fixture
+def entity_registry_enabled_by_default() -> Iterator[None]:
+    """Every entity enabled, the diagnostic ones disabled by default included (as HA core's fixture)."""
+    with patch(
+        "homeassistant.helpers.entity.Entity.entity_registry_enabled_default",
+        new_callable=PropertyMock,
+        return_value=True,
+    ):
+        yield
