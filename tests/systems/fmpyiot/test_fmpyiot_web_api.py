@@ -123,14 +123,16 @@ async def test_the_web_api_gives_topics_actions_reboot_logging_level_and_log(
         await wait_for(lambda: runner.device.led, timeout=10)
 
         # The device log is in the diagnostics, without credentials, addresses or the MAC (node ids are
-        # MACs: they remain only as keys).
+        # MACs: in keys too, they become `address_<n>`, the same name wherever the MAC was).
         diagnostics = await async_get_config_entry_diagnostics(hass, entry)  # type: ignore[arg-type]
         (record,) = diagnostics["transport"]["devices"]
         assert "FmPyIOT start." in record["web"]["log"]
         values = list(_strings(diagnostics))
         for secret in ("secret", "127.0.0.1", MAC, runner.device.client_id):
             assert not [value for value in values if secret in value], secret
-        assert json.dumps(diagnostics["entry"]["options"]["devices"][MAC]["web"]) == json.dumps(
+        assert MAC not in json.dumps(diagnostics)
+        assert "address_1" in diagnostics["nodes"]
+        assert json.dumps(diagnostics["entry"]["options"]["devices"]["address_1"]["web"]) == json.dumps(
             {
                 "host": "**REDACTED**",
                 "port": runner.web.port,
