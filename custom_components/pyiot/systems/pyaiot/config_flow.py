@@ -16,6 +16,7 @@ from ...const import CONF_ENTRY_TYPE
 from ...core.nodes import AdmissionLimits
 from ...core.protocols.pyaiot.coap_settings import CoapBindError, CoapBindProblem
 from ...hub.limits import CONF_LIMITS, limits_from_options, limits_option, limits_section
+from ...hub.ports import async_port_available
 from . import broker, coap, ws
 from .const import (
     CONF_NODE_TIMEOUT,
@@ -156,7 +157,7 @@ class PyaiotConfigSteps(ConfigFlow):
             await self.async_set_unique_id(ws.unique_id(port))
             self._abort_if_unique_id_configured()
             options, errors = ws_options(user_input)
-            if not errors and not await ws.async_port_available(self.hass, port):
+            if not errors and not await async_port_available(self.hass, port):
                 errors[CONF_PORT] = "port_unavailable"
             if not errors:
                 return self.async_create_entry(
@@ -183,7 +184,7 @@ class PyaiotConfigSteps(ConfigFlow):
                 return self.async_abort(reason="pyaiot_port_unchanged")
             await self.async_set_unique_id(ws.unique_id(port))
             self._abort_if_unique_id_configured()
-            if await ws.async_port_available(self.hass, port):
+            if await async_port_available(self.hass, port):
                 return self.async_update_reload_and_abort(
                     entry,
                     unique_id=ws.unique_id(port),

@@ -1,6 +1,5 @@
 """Pyaiot nodes over WebSocket: the core's WebSocket gateway on a TCP port of HA's host → the node hub."""
 
-import socket
 from typing import Final
 
 from homeassistant.const import CONF_PORT, CONF_TOKEN
@@ -11,6 +10,7 @@ from ...const import DOMAIN, LOGGER
 from ...core.protocols.http_guard import GuardSettings, NetworkListError, parse_networks
 from ...core.protocols.pyaiot.ws import DEFAULT_WS_PORT, PyaiotWsGateway, WsSettings
 from ...hub import NodeHub
+from ...hub.ports import async_port_available
 from .const import CONF_ALLOWED_NETWORKS, CONF_RATE_LIMIT, DEFAULT_RATE_LIMIT
 from .network import async_local_networks
 
@@ -70,21 +70,6 @@ async def async_create_gateway(hass: HomeAssistant, hub: NodeHub) -> PyaiotWsGat
             translation_placeholders={"port": str(settings.port), "error": str(err)},
         ) from err
     return gateway
-
-
-def _tcp_port_bindable(port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind(("", port))
-        except OSError:
-            return False
-    return True
-
-
-async def async_port_available(hass: HomeAssistant, port: int) -> bool:
-    """Whether the gateway could listen on `port` (bound in the executor, then closed at once)."""
-    return await hass.async_add_executor_job(_tcp_port_bindable, port)
 
 
 async def async_suggested_port(hass: HomeAssistant, taken: set[int]) -> int:

@@ -6,8 +6,9 @@ from homeassistant.config_entries import ConfigFlow, ConfigFlowResult, OptionsFl
 from homeassistant.const import CONF_PORT
 
 from ...const import CONF_ENTRY_TYPE
+from ...hub.ports import async_port_available
 from .const import RPYMOSTAT
-from .engine import async_port_available, title, unique_id
+from .engine import title, unique_id
 from .flow_schemas import DEFAULTS, entry_options, entry_schema, options_schema, port_schema
 
 

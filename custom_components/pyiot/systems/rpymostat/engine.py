@@ -1,7 +1,6 @@
 """RPyMostat sensor hosts: the core's RPyMostat engine on a port of HA's host → the node hub."""
 
 from ipaddress import ip_network
-import socket
 from typing import Final
 
 from homeassistant.components import network
@@ -91,18 +90,3 @@ async def async_create_engine(hass: HomeAssistant, hub: NodeHub) -> RPyMostatEng
     if entry.options.get(CONF_ADVERTISE, True):
         await async_advertise(hass, entry, engine.port, token_required=bool(settings.token))
     return engine
-
-
-def _port_bindable(port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind(("", port))
-        except OSError:
-            return False
-    return True
-
-
-async def async_port_available(hass: HomeAssistant, port: int) -> bool:
-    """Whether the engine could listen on `port` (bound in the executor, then closed at once)."""
-    return await hass.async_add_executor_job(_port_bindable, port)
