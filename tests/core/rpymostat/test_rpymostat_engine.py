@@ -221,6 +221,24 @@ async def test_slow_client_times_out(start_engine: EngineFactory, recorder: Reco
     assert engine.diagnostics()["problems"] == {"read_timeout": 1}
 
 
+async def test_stalled_requests_leave_real_hosts_served(
+    start_engine: EngineFactory, session: aiohttp.ClientSession, recorder: Recorder
+) -> None:
+    engine = await start_engine()
+    stalled: list[asyncio.StreamWriter] = []
+    try:
+        for _ in range(50):  # slowloris: request heads that never finish
+            _, writer = await asyncio.open_connection("127.0.0.1", engine.port)
+            writer.write(b"PUT /v1/sensors/update HTTP/1.1\r\nHost: x\r\n")
+            await writer.drain()
+            stalled.append(writer)
+        assert (await put(session, engine, update(a=20.5)))[0] == 201
+        assert recorder.calls, "the real host's update went through"
+    finally:
+        for writer in stalled:
+            writer.close()
+
+
 @pytest.mark.allow_pyiot_warnings
 async def test_malformed_http_is_logged_as_bad_input(
     start_engine: EngineFactory, recorder: Recorder, caplog: pytest.LogCaptureFixture

@@ -4,6 +4,7 @@
 import asyncio
 from collections.abc import AsyncIterator
 import json
+import logging
 import socket
 from typing import Any
 
@@ -284,6 +285,41 @@ async def test_oversized_frame_closes_with_1009(
     assert socket.close_code == 1009
     assert gateway_of(loaded).diagnostics()["dropped"] == {"frame_too_large": 1}
     assert er.async_entries_for_config_entry(er.async_get(hass), ENTRY_ID) == []
+
+
+STALLED_HANDSHAKES = 50
+
+
+@pytest.mark.allow_pyiot_warnings
+async def test_stalled_handshakes_and_huge_headers_leave_real_nodes_served(
+    hass: HomeAssistant,
+    loaded: MockConfigEntry,
+    nodes: Nodes,
+    ws_port: int,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    stalled: list[asyncio.StreamWriter] = []
+    try:
+        for _ in range(STALLED_HANDSHAKES):  # slowloris: handshakes that never finish
+            _, writer = await asyncio.open_connection("127.0.0.1", ws_port)
+            writer.write(b"GET /node HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n")
+            await writer.drain()
+            stalled.append(writer)
+        reader, writer = await asyncio.open_connection("127.0.0.1", ws_port)
+        writer.write(b"GET /node HTTP/1.1\r\nHost: x\r\nX-Junk: " + b"a" * 100_000 + b"\r\n\r\n")
+        await writer.drain()
+        answer = await asyncio.wait_for(reader.read(), 10)
+        writer.close()
+        assert answer.split(b"\r\n", 1)[0].endswith(b" 400 Bad Request"), answer[:80]
+
+        node = SimulatedWsNode(NODE)
+        await connected(hass, loaded, nodes, node)
+    finally:
+        for writer in stalled:
+            writer.close()
+    warnings = [record.getMessage() for record in caplog.records if record.levelno >= logging.WARNING]
+    assert len(warnings) == 1, warnings
+    assert "(bad_http)" in warnings[0]
 
 
 SNAPSHOT_POINT = {Platform.SENSOR: "temperature", Platform.SWITCH: "led"}
