@@ -446,6 +446,26 @@ class HomeAssistant:
             result = self.request("POST", f"/api/config/config_entries/flow/{result['flow_id']}", user_input)
         return result
 
+    def options_flow(self, entry_id: str, *steps: dict[str, Any]) -> dict[str, Any]:
+        """Open the options flow of entry `entry_id` and submit `steps` one by one; the last answer.
+
+        A flow that did not finish is closed again, as the frontend does when its dialog is closed.
+        """
+        base = "/api/config/config_entries/options/flow"
+        result: dict[str, Any] = self.request(
+            "POST", base, {"handler": entry_id, "show_advanced_options": False}
+        )
+        try:
+            for user_input in steps:
+                if result.get("type") not in {"form", "menu"}:
+                    break
+                result = self.request("POST", f"{base}/{result['flow_id']}", user_input)
+        finally:
+            if result.get("type") in {"form", "menu"}:
+                with contextlib.suppress(ApiError):
+                    self.request("DELETE", f"{base}/{result['flow_id']}")
+        return result
+
     def template(self, template: str) -> str:
         """Render a template (the REST way to ask which entities an integration has)."""
         return str(self.request("POST", "/api/template", {"template": template}, raw=True))

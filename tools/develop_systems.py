@@ -99,20 +99,55 @@ def _provision_pyaiot_mqtt(ha: HomeAssistant, settings: Settings, timeout: float
 FMPYIOT_TITLE = "FmPyIOT MQTT devices"
 
 
+FMPYIOT_DEVICES = 2
+FMPYIOT_WEB_LOGIN = {"username": "admin", "password": "secret"}  # the simulator's (upstream's example)
+
+
 def _fmpyiot_simulators(settings: Settings) -> list[Simulator]:
     return [
         Simulator(
             name="fmpyiot-devices",
             module="tools.simulators.fmpyiot_node",
-            args=("--host", "127.0.0.1", "--port", str(settings.mqtt_port), "--devices", "2"),
+            args=(
+                "--host", "127.0.0.1", "--port", str(settings.mqtt_port), "--devices", str(FMPYIOT_DEVICES),
+                "--web-port", str(settings.ports["fmpyiot_web"]),
+            ),
         )
-    ]
+    ]  # fmt: skip
+
+
+def _fmpyiot_mac(index: int) -> str:
+    """The MAC of simulated device `index` (`tools.simulators.fmpyiot_device.make_device`)."""
+    return "28:cd:c1:{:02x}:{:02x}:{:02x}".format(*(index + 1).to_bytes(3, "big"))
 
 
 def _provision_fmpyiot(ha: HomeAssistant, settings: Settings, timeout: float) -> str:
+    """The entry, then each device's web API in its options (device `i` serves on the web port + `i`)."""
+    from tools.develop import wait_until  # noqa: PLC0415 - tools.develop imports this module
+
     if FMPYIOT_TITLE in entry_titles(ha):
         return "the entry exists already"
-    return flow_outcome(ha.flow(DOMAIN, {"next_step_id": "fmpyiot_mqtt"}, {}))
+    outcome = flow_outcome(ha.flow(DOMAIN, {"next_step_id": "fmpyiot_mqtt"}, {}))
+    entry_id = next((e["entry_id"] for e in ha.entries(DOMAIN) if e.get("title") == FMPYIOT_TITLE), None)
+    if entry_id is None:
+        return outcome
+    for index in range(FMPYIOT_DEVICES):
+        web = {"host": "127.0.0.1", "port": settings.ports["fmpyiot_web"] + index, **FMPYIOT_WEB_LOGIN}
+        steps = (
+            {"next_step_id": "fmpyiot_device"},
+            {"device": _fmpyiot_mac(index)},
+            {"next_step_id": "fmpyiot_web"},
+            web,
+        )
+
+        def configured(steps: tuple[dict[str, Any], ...] = steps) -> bool | None:
+            return ha.options_flow(entry_id, *steps).get("type") == "create_entry" or None
+
+        try:
+            wait_until(f"FmPyIOT device {index} and its web API", timeout, configured)
+        except TimeoutError as err:
+            return f"{outcome}; web API of device {index} not set: {err}"
+    return f"{outcome}, web API of {FMPYIOT_DEVICES} devices set"
 
 
 # --- IOTpy device files ---------------------------------------------------------------------------
@@ -465,7 +500,7 @@ DEV_SYSTEMS: tuple[DevSystem, ...] = (
     ),
     DevSystem(
         name="FmPyIOT devices",
-        ports={},
+        ports={"fmpyiot_web": 8090},
         simulators=_fmpyiot_simulators,
         provision=_provision_fmpyiot,
     ),
