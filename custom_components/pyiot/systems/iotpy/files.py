@@ -2,13 +2,15 @@
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Final, override
 
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.storage import Store
 
 from ...const import DOMAIN, LOGGER
-from ...core.iotpy import IotpyRuntime, Problem, RuntimeSettings, VariableSettings
+from ...core.iotpy import IotpyRuntime, Problem, RuntimeSettings, ValueKind, VariableSettings
+from ...core.iotpy.points import DEFAULT_SETTINGS, kind_for, point_for
 from ...hub import NodeHub
 from .const import (
     CONF_FOLDER,
@@ -19,6 +21,44 @@ from .const import (
     DEFAULT_WATCH_INTERVAL,
     DEFAULT_WATCHDOG,
 )
+from .restored import follow_settings
+
+STORAGE_VERSION: Final = 1
+
+
+def files_storage_key(entry_id: str) -> str:
+    """The HA storage key of what the entry remembers of its devices (files, names, variable kinds)."""
+    return f"{DOMAIN}.{entry_id}.iotpy_files"
+
+
+def files_store(hass: HomeAssistant, entry_id: str) -> Store[dict[str, Any]]:
+    """The entry's store of `IotpyRuntime.export()`."""
+    return Store[dict[str, Any]](hass, STORAGE_VERSION, files_storage_key(entry_id))
+
+
+def stored_kinds(stored: Any) -> dict[str, dict[str, ValueKind]]:
+    """Node id → variable → kind, from what `IotpyRuntime.export()` gave; malformed parts are skipped."""
+    nodes = stored.get("nodes") if isinstance(stored, Mapping) else None
+    kinds: dict[str, dict[str, ValueKind]] = {}
+    for node_id, record in (nodes if isinstance(nodes, Mapping) else {}).items():
+        raw = record.get("kinds") if isinstance(record, Mapping) else None
+        kinds[str(node_id)] = {
+            str(key): ValueKind(kind)
+            for key, kind in (raw if isinstance(raw, Mapping) else {}).items()
+            if kind in set(ValueKind)
+        }
+    return kinds
+
+
+class StoredIotpyRuntime(IotpyRuntime):
+    """The runtime, saving what it learnt of its devices when it stops (unload, reload, HA stop)."""
+
+    store: Store[dict[str, Any]]
+
+    @override
+    async def async_stop(self) -> None:
+        await super().async_stop()
+        await self.store.async_save(self.export())
 
 
 class RepairIssues:
@@ -87,12 +127,25 @@ async def async_create_runtime(hass: HomeAssistant, hub: NodeHub) -> IotpyRuntim
     """The device files of the entry's folder, imported in HA's import executor, each device in its thread."""
     issues = RepairIssues(hass, hub.entry.entry_id)
     hub.entry.async_on_unload(issues.clear_all)
-    return IotpyRuntime(
+    settings = variable_settings(hub.entry.options)
+    runtime = StoredIotpyRuntime(
         hub,
         runtime_settings(hass, hub.entry.data, hub.entry.options),
         import_job=hass.async_add_import_executor_job,
         io_job=hass.async_add_executor_job,
         observer=issues,
-        variable_settings=variable_settings(hub.entry.options),
+        variable_settings=settings,
         logger=LOGGER.getChild("iotpy"),
     )
+    runtime.store = files_store(hass, hub.entry.entry_id)
+    stored = await runtime.store.async_load()
+    runtime.restore(stored)
+    for node_id, kinds in stored_kinds(stored).items():
+        state = hub.nodes.get(node_id)  # none when the user deleted the device
+        node_settings = settings.get(node_id, {})
+        points = []
+        for key in kinds.keys() & (state.points.keys() if state is not None else set()):
+            setting = node_settings.get(key, DEFAULT_SETTINGS)
+            points.append(point_for(key, kind_for(setting, kinds[key]) or kinds[key], setting))
+        follow_settings(hass, hub, node_id, points)
+    return runtime
