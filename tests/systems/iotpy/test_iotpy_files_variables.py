@@ -13,7 +13,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.pyiot.core.iotpy import ValueKind
 from custom_components.pyiot.systems.iotpy.config_flow import _stored_choices
 from custom_components.pyiot.systems.iotpy.const import CONF_VARIABLES, CONF_WATCH_INTERVAL
-from custom_components.pyiot.systems.iotpy.files import files_store, stored_kinds
+from custom_components.pyiot.systems.iotpy.files import files_storage_key, files_store, stored_kinds
 from custom_components.pyiot.systems.iotpy.variables_flow import VariableChoice
 from tests.support.entries import entry_loaded
 from tests.systems.iotpy.test_iotpy_entry import RELAY, entity_id, state_of, wait_for
@@ -180,3 +180,23 @@ def test_malformed_stored_variables_are_skipped() -> None:
     ]
     assert stored_kinds(None) == {}
     assert _stored_choices({"nodes": None}) == []
+
+
+async def test_a_running_entry_also_lists_variables_gone_since(
+    hass: HomeAssistant, iotpy_entry: MockConfigEntry, hass_storage: dict[str, Any]
+) -> None:
+    hass_storage[files_storage_key(iotpy_entry.entry_id)] = {
+        "version": 1,
+        "key": files_storage_key(iotpy_entry.entry_id),
+        "data": {
+            "version": 1,
+            "nodes": {
+                RELAY: {"file": "heating_relay.py", "device": "Heating relay", "kinds": {"gone": "text"}}
+            },
+        },
+    }
+    async for entry in entry_loaded(hass, iotpy_entry):
+        await wait_for(hass, lambda: entity_id(hass, "sensor", RELAY, "heating_setpoint") is not None)
+        options = labels(await variable_form(hass, entry))
+        assert options[SETPOINT].startswith("Heating relay: heating_setpoint (")
+        assert options[json.dumps([RELAY, "gone"])] == "Heating relay: gone"

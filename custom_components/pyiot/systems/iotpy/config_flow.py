@@ -245,10 +245,10 @@ class IotpyFilesOptionsFlow(VariableSettingsSteps):
         )
 
     def variable_choices(self) -> list[VariableChoice]:
-        """The variables of the running devices, else those the entry remembers from its last run."""
+        """The variables of the running devices, then those remembered (gone since, or in a broken file)."""
         if (runtime := _running(self.config_entry)) is None:
             return self._stored
-        return [
+        running = [
             VariableChoice(
                 node_id=variable.node_id,
                 key=variable.key,
@@ -257,6 +257,10 @@ class IotpyFilesOptionsFlow(VariableSettingsSteps):
                 kind=variable.kind,
             )
             for variable in runtime.describe_variables()
+        ]
+        present = {choice.value for choice in running}
+        return running + [
+            choice for choice in _stored_choices(runtime.export()) if choice.value not in present
         ]
 
 
