@@ -1,5 +1,6 @@
 """How a variable of the device-files entry is shown: options flow, running or stopped, and its entities."""
 
+from datetime import timedelta
 import json
 from typing import Any
 
@@ -8,12 +9,18 @@ from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import entity_registry as er
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from homeassistant.util import dt as dt_util
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
 from custom_components.pyiot.core.iotpy import ValueKind
 from custom_components.pyiot.systems.iotpy.config_flow import _stored_choices
 from custom_components.pyiot.systems.iotpy.const import CONF_VARIABLES, CONF_WATCH_INTERVAL
-from custom_components.pyiot.systems.iotpy.files import files_storage_key, files_store, stored_kinds
+from custom_components.pyiot.systems.iotpy.files import (
+    SAVE_DELAY,
+    files_storage_key,
+    files_store,
+    stored_kinds,
+)
 from custom_components.pyiot.systems.iotpy.variables_flow import VariableChoice
 from tests.support.entries import entry_loaded
 from tests.systems.iotpy.test_iotpy_entry import RELAY, entity_id, state_of, wait_for
@@ -200,3 +207,13 @@ async def test_a_running_entry_also_lists_variables_gone_since(
         options = labels(await variable_form(hass, entry))
         assert options[SETPOINT].startswith("Heating relay: heating_setpoint (")
         assert options[json.dumps([RELAY, "gone"])] == "Heating relay: gone"
+
+
+async def test_the_kinds_are_saved_while_the_devices_run(
+    hass: HomeAssistant, loaded_iotpy: MockConfigEntry, hass_storage: dict[str, Any]
+) -> None:
+    await wait_for(hass, lambda: entity_id(hass, "sensor", RELAY, "heating_setpoint") is not None)
+    key = files_storage_key(loaded_iotpy.entry_id)
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=SAVE_DELAY + 1))
+    await hass.async_block_till_done()
+    assert hass_storage[key]["data"]["nodes"][RELAY]["kinds"]["heating_setpoint"] == "number"

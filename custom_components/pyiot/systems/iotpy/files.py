@@ -1,16 +1,19 @@
 """IOTpy device files: the core's runtime reporting to the node hub, its problems as repair issues."""
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Final, override
 
-from homeassistant.core import HomeAssistant
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.event import async_call_later
 from homeassistant.helpers.storage import Store
 
 from ...const import DOMAIN, LOGGER
 from ...core.iotpy import IotpyRuntime, Problem, RuntimeSettings, ValueKind, VariableSettings
 from ...core.iotpy.points import DEFAULT_SETTINGS, kind_for, point_for
+from ...core.nodes import NodeInfo, PointSpec
 from ...hub import NodeHub
 from .const import (
     CONF_FOLDER,
@@ -24,6 +27,7 @@ from .const import (
 from .restored import follow_settings
 
 STORAGE_VERSION: Final = 1
+SAVE_DELAY: Final = 10.0
 
 
 def files_storage_key(entry_id: str) -> str:
@@ -51,14 +55,57 @@ def stored_kinds(stored: Any) -> dict[str, dict[str, ValueKind]]:
 
 
 class StoredIotpyRuntime(IotpyRuntime):
-    """The runtime, saving what it learnt of its devices when it stops (unload, reload, HA stop)."""
+    """The runtime, saving what it learnt of its devices: soon after new points, and when it stops."""
 
-    store: Store[dict[str, Any]]
+    def __init__(
+        self, hass: HomeAssistant, hub: NodeHub, store: Store[dict[str, Any]], **kwargs: Any
+    ) -> None:
+        """Report to `hub` through a listener that also saves to `store`."""
+        super().__init__(_SavingListener(hub, self._save_soon), **kwargs)
+        self._hass = hass
+        self.store = store
+        self._pending_save: CALLBACK_TYPE | None = None
+
+    def _save_soon(self) -> None:
+        # One save per delay however many points arrive (Store's own delay moves with every call).
+        if self._pending_save is None:
+            self._pending_save = async_call_later(self._hass, SAVE_DELAY, self._save_now)
+
+    async def _save_now(self, _: datetime) -> None:
+        self._pending_save = None
+        await self.store.async_save(self.export())
 
     @override
     async def async_stop(self) -> None:
+        if self._pending_save is not None:
+            self._pending_save()
+            self._pending_save = None
         await super().async_stop()
         await self.store.async_save(self.export())
+
+
+class _SavingListener:
+    """The hub; a point reported (new, or its kind decided) also saves what the runtime knows."""
+
+    def __init__(self, hub: NodeHub, save: Callable[[], None]) -> None:
+        self._hub = hub
+        self._save = save
+
+    def node_seen(self, node: NodeInfo) -> None:
+        self._hub.node_seen(node)
+
+    def points_seen(self, node_id: str, points: Sequence[PointSpec]) -> None:
+        self._hub.points_seen(node_id, points)
+        self._save()
+
+    def value_received(self, node_id: str, key: str, value: Any) -> None:
+        self._hub.value_received(node_id, key, value)
+
+    def node_lost(self, node_id: str) -> None:
+        self._hub.node_lost(node_id)
+
+    def point_unavailable(self, node_id: str, key: str) -> None:
+        self._hub.point_unavailable(node_id, key)
 
 
 class RepairIssues:
@@ -129,15 +176,16 @@ async def async_create_runtime(hass: HomeAssistant, hub: NodeHub) -> IotpyRuntim
     hub.entry.async_on_unload(issues.clear_all)
     settings = variable_settings(hub.entry.options)
     runtime = StoredIotpyRuntime(
+        hass,
         hub,
-        runtime_settings(hass, hub.entry.data, hub.entry.options),
+        files_store(hass, hub.entry.entry_id),
+        settings=runtime_settings(hass, hub.entry.data, hub.entry.options),
         import_job=hass.async_add_import_executor_job,
         io_job=hass.async_add_executor_job,
         observer=issues,
         variable_settings=settings,
         logger=LOGGER.getChild("iotpy"),
     )
-    runtime.store = files_store(hass, hub.entry.entry_id)
     stored = await runtime.store.async_load()
     runtime.restore(stored)
     for node_id, kinds in stored_kinds(stored).items():
