@@ -11,7 +11,14 @@ from homeassistant.helpers.event import async_call_later
 from homeassistant.helpers.storage import Store
 
 from ...const import DOMAIN, LOGGER
-from ...core.iotpy import IotpyRuntime, Problem, RuntimeSettings, ValueKind, VariableSettings
+from ...core.iotpy import (
+    IotpyRuntime,
+    Problem,
+    RuntimeObserver,
+    RuntimeSettings,
+    ValueKind,
+    VariableSettings,
+)
 from ...core.iotpy.points import DEFAULT_SETTINGS, kind_for, point_for
 from ...core.nodes import NodeInfo, PointSpec
 from ...hub import NodeHub
@@ -57,13 +64,19 @@ def stored_kinds(stored: Any) -> dict[str, dict[str, ValueKind]]:
 class StoredIotpyRuntime(IotpyRuntime):
     """The runtime, saving what it learnt of its devices: soon after new points, and when it stops."""
 
-    def __init__(
-        self, hass: HomeAssistant, hub: NodeHub, store: Store[dict[str, Any]], **kwargs: Any
-    ) -> None:
-        """Report to `hub` through a listener that also saves to `store`."""
-        super().__init__(_SavingListener(hub, self._save_soon), **kwargs)
+    def __init__(self, hass: HomeAssistant, hub: NodeHub, observer: RuntimeObserver) -> None:
+        """The entry's folder and options; reports to `hub` through a listener that also saves."""
+        super().__init__(
+            _SavingListener(hub, self._save_soon),
+            runtime_settings(hass, hub.entry.data, hub.entry.options),
+            import_job=hass.async_add_import_executor_job,
+            io_job=hass.async_add_executor_job,
+            observer=observer,
+            variable_settings=variable_settings(hub.entry.options),
+            logger=LOGGER.getChild("iotpy"),
+        )
         self._hass = hass
-        self.store = store
+        self.store = files_store(hass, hub.entry.entry_id)
         self._pending_save: CALLBACK_TYPE | None = None
 
     def _save_soon(self) -> None:
@@ -175,17 +188,7 @@ async def async_create_runtime(hass: HomeAssistant, hub: NodeHub) -> IotpyRuntim
     issues = RepairIssues(hass, hub.entry.entry_id)
     hub.entry.async_on_unload(issues.clear_all)
     settings = variable_settings(hub.entry.options)
-    runtime = StoredIotpyRuntime(
-        hass,
-        hub,
-        files_store(hass, hub.entry.entry_id),
-        settings=runtime_settings(hass, hub.entry.data, hub.entry.options),
-        import_job=hass.async_add_import_executor_job,
-        io_job=hass.async_add_executor_job,
-        observer=issues,
-        variable_settings=settings,
-        logger=LOGGER.getChild("iotpy"),
-    )
+    runtime = StoredIotpyRuntime(hass, hub, issues)
     stored = await runtime.store.async_load()
     runtime.restore(stored)
     for node_id, kinds in stored_kinds(stored).items():
