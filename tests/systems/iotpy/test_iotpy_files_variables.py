@@ -217,3 +217,15 @@ async def test_the_kinds_are_saved_while_the_devices_run(
     async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=SAVE_DELAY + 1))
     await hass.async_block_till_done()
     assert hass_storage[key]["data"]["nodes"][RELAY]["kinds"]["heating_setpoint"] == "number"
+
+
+async def test_removing_the_entry_removes_what_it_remembers(
+    hass: HomeAssistant, iotpy_entry: MockConfigEntry, hass_storage: dict[str, Any]
+) -> None:
+    async for _entry in entry_loaded(hass, iotpy_entry):
+        await wait_for(hass, lambda: entity_id(hass, "sensor", RELAY, "heating_setpoint") is not None)
+    key = files_storage_key(iotpy_entry.entry_id)
+    assert stored_kinds(hass_storage[key]["data"])[RELAY]["heating_setpoint"] is ValueKind.NUMBER
+    assert await hass.config_entries.async_remove(iotpy_entry.entry_id)
+    await hass.async_block_till_done()
+    assert key not in hass_storage
