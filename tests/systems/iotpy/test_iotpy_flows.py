@@ -110,7 +110,12 @@ async def test_options_keep_the_variable_settings(hass: HomeAssistant, iotpy_ent
     )
     with patch("custom_components.pyiot.async_setup_entry", return_value=True):
         result = await hass.config_entries.options.async_init(iotpy_entry.entry_id)
-        assert result["step_id"] == "iotpy_files"
+        assert result["type"] is FlowResultType.MENU
+        assert result["menu_options"] == ["iotpy_files_watch", "iotpy_variable"]
+        result = await hass.config_entries.options.async_configure(
+            result["flow_id"], {"next_step_id": "iotpy_files_watch"}
+        )
+        assert result["step_id"] == "iotpy_files_watch"
         result = await hass.config_entries.options.async_configure(
             result["flow_id"], {CONF_WATCH_INTERVAL: 0, CONF_WATCHDOG: 10.0}
         )

@@ -290,6 +290,8 @@ async def test_entities_exist_after_a_restart_and_follow_new_options(
     async for entry in entry_loaded(hass, server_entry):
         await poll(hass, entry)
         assert state_of(hass, "sensor", "setpoint") == "20.0"
+        sensor = entity_id(hass, "sensor", "setpoint")
+        assert sensor is not None
     await iotpy_sim.stop()
     hass.config_entries.async_update_entry(server_entry, options=EXPOSED)
     async for _entry in entry_loaded(hass, server_entry):
@@ -297,6 +299,7 @@ async def test_entities_exist_after_a_restart_and_follow_new_options(
         assert state_of(hass, "number", "setpoint") == STATE_UNAVAILABLE
         assert state_of(hass, "switch", "relay") == STATE_UNAVAILABLE
         assert entity_id(hass, "sensor", "setpoint") is None, "the old sensor's registry entry is gone"
+        assert entity_id(hass, "number", "setpoint") == "number." + sensor.split(".", 1)[1]
         assert entity_id(hass, "binary_sensor", "relay") is None
 
 

@@ -11,7 +11,7 @@ from ...hub import node_entry_kind
 from ..system import System
 from .config_flow import IotpyFilesOptionsFlow, IotpyServerOptionsFlow
 from .const import IOTPY_FILES, IOTPY_SERVER
-from .files import async_create_runtime
+from .files import async_create_runtime, files_storage_key
 from .server import async_create_server_transport, server_storage_key
 from .services import async_setup_services
 
@@ -24,15 +24,23 @@ _SERVER_KIND = node_entry_kind(
     redact=frozenset({"url", "address"}),
 )
 
+_FILES_KIND = node_entry_kind(
+    key=IOTPY_FILES,
+    create_transport=async_create_runtime,
+    options_flow=IotpyFilesOptionsFlow,
+    reconfigure_step="reconfigure_iotpy_files",
+)
+
 IOTPY_SYSTEM = System(
     name="IOTpy",
     kinds=(
         # The user chose the folder: its devices are vouched for, admitted at their first report.
-        node_entry_kind(
-            key=IOTPY_FILES,
-            create_transport=async_create_runtime,
-            options_flow=IotpyFilesOptionsFlow,
-            reconfigure_step="reconfigure_iotpy_files",
+        replace(
+            _FILES_KIND,
+            storage_keys=lambda entry_id: (
+                *_FILES_KIND.storage_keys(entry_id),
+                files_storage_key(entry_id),
+            ),
         ),
         replace(
             _SERVER_KIND,

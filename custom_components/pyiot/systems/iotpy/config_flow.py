@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from homeassistant.config_entries import ConfigEntry, ConfigFlow, ConfigFlowResult, OptionsFlowWithReload
+from homeassistant.config_entries import ConfigEntry, ConfigFlow, ConfigFlowResult
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.selector import (
     NumberSelector,
@@ -16,6 +16,7 @@ from homeassistant.helpers.selector import (
 import probatio as vol
 
 from ...const import CONF_ENTRY_TYPE
+from ...core.iotpy import IotpyRuntime
 from ...core.protocols.iotpy import AddressError, IotpyServerClient, IotpyServerError, ServerAddress
 from ...hub import NodeHub
 from .const import (
@@ -45,6 +46,7 @@ from .const import (
     SERVER_TIMEOUT,
     VALIDATION_TIMEOUT,
 )
+from .files import files_store, stored_kinds
 from .server import IotpyServerTransport, server_node_id
 from .validation import FolderCheck, check_folder_in
 from .variables_flow import VariableChoice, VariableSettingsSteps
@@ -201,14 +203,27 @@ class IotpyConfigSteps(ConfigFlow):
             return folder, FolderCheck(error="import_timeout")
 
 
-class IotpyFilesOptionsFlow(OptionsFlowWithReload):
-    """How often the folder is checked for changes and how long a `loop()` may run; the entry reloads."""
+class IotpyFilesOptionsFlow(VariableSettingsSteps):
+    """How often the folder is checked, how long a `loop()` may run, how each variable is shown; reloads."""
+
+    _stored: list[VariableChoice]
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """The only step."""
+        """The menu, once the variables a stopped entry remembers are read."""
+        self._stored = []
+        if _running(self.config_entry) is None:
+            self._stored = _stored_choices(
+                await files_store(self.hass, self.config_entry.entry_id).async_load()
+            )
         return await self.async_step_iotpy_files(user_input)
 
     async def async_step_iotpy_files(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Watching or one variable."""
+        return self.async_show_menu(step_id=IOTPY_FILES, menu_options=["iotpy_files_watch", "iotpy_variable"])
+
+    async def async_step_iotpy_files_watch(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
         """Watch interval and watchdog."""
         if user_input is not None:
             return self.async_create_entry(
@@ -225,9 +240,46 @@ class IotpyFilesOptionsFlow(OptionsFlowWithReload):
             }
         )
         return self.async_show_form(
-            step_id=IOTPY_FILES,
+            step_id="iotpy_files_watch",
             data_schema=self.add_suggested_values_to_schema(schema, self.config_entry.options),
         )
+
+    def variable_choices(self) -> list[VariableChoice]:
+        """The variables of the running devices, then those remembered (gone since, or in a broken file)."""
+        if (runtime := _running(self.config_entry)) is None:
+            return self._stored
+        running = [
+            VariableChoice(
+                node_id=variable.node_id,
+                key=variable.key,
+                label=f"{variable.device}: {variable.key}"
+                + (f" ({variable.description})" if variable.description else ""),
+                kind=variable.kind,
+            )
+            for variable in runtime.describe_variables()
+        ]
+        present = {choice.value for choice in running}
+        return running + [
+            choice for choice in _stored_choices(runtime.export()) if choice.value not in present
+        ]
+
+
+def _running(entry: ConfigEntry) -> IotpyRuntime | None:
+    hub = getattr(entry, "runtime_data", None)
+    return hub.transport if isinstance(hub, NodeHub) and isinstance(hub.transport, IotpyRuntime) else None
+
+
+def _stored_choices(stored: Any) -> list[VariableChoice]:
+    """The variables `IotpyRuntime.export()` remembered, named by their device."""
+    nodes: dict[str, Any] = (stored.get("nodes") or {}) if isinstance(stored, dict) else {}
+    choices: list[VariableChoice] = []
+    for node_id, kinds in stored_kinds(stored).items():
+        device = nodes[node_id].get("device") if isinstance(nodes[node_id], dict) else None
+        choices.extend(
+            VariableChoice(node_id=node_id, key=key, label=f"{device or node_id}: {key}", kind=kind)
+            for key, kind in kinds.items()
+        )
+    return choices
 
 
 class IotpyServerOptionsFlow(VariableSettingsSteps):

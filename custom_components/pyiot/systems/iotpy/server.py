@@ -12,7 +12,6 @@ from typing import Any, Final
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
-from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.storage import Store
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
@@ -41,6 +40,7 @@ from .const import (
 )
 from .errors import translated_write_error
 from .files import variable_settings
+from .restored import follow_settings
 
 STORAGE_VERSION: Final = 1
 SAVE_DELAY: Final = 10.0
@@ -240,18 +240,7 @@ async def async_create_server_transport(hass: HomeAssistant, hub: NodeHub) -> Io
 def _apply_settings_to_stored_points(
     hass: HomeAssistant, hub: NodeHub, node_id: str, view: ServerView
 ) -> None:
-    """Restored entities follow the options now (before the platforms create them), not at the next start.
-
-    An entity whose platform changed (a sensor now exposed as a number) leaves its old registry entry.
-    """
+    """Restored entities follow the options now (before the platforms create them), not at the next start."""
     state = hub.nodes.get(node_id)
-    points = [point for key in state.points if (point := view.point(key))] if state is not None else []
-    if not points:
-        return
-    hub.points_seen(node_id, points)
-    platforms = {hub.unique_id(node_id, point.key): point.kind.value for point in points}
-    registry = er.async_get(hass)
-    for entity in er.async_entries_for_config_entry(registry, hub.entry.entry_id):
-        platform = platforms.get(entity.unique_id)
-        if platform is not None and entity.domain != platform:
-            registry.async_remove(entity.entity_id)
+    if state is not None:
+        follow_settings(hass, hub, node_id, [point for key in state.points if (point := view.point(key))])
