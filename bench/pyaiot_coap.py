@@ -15,6 +15,10 @@ Run from the repository root:
    Assistant in this process (`bench/ha_harness.py`, no recorder): the nodes are known from a previous
    run (HA's storage, and the gateway knows their addresses as after their alives), each push becomes
    a state write of its temperature entity; printed: values/s, state writes/s and HA's CPU share.
+   For each side also: datagrams the kernel dropped because the socket's receive buffer was full
+   (`/proc/net/udp*`), its SO_RCVBUF, and the generator's late sends (bursts after it was
+   descheduled). `--stall S` blocks the receiving loop S s every second (a busy Home Assistant loop);
+   `--core-receive-buffer 106496` gives `core` the kernel's default buffer (PyIoT before issue 9).
 2. Alive handling. N simulated nodes (aiocoap servers on ::1) announce themselves 3 times; requests
    sent to the nodes are counted for PyIoT's gateway (discovery once) and for the same gateway with
    upstream's policy (rediscover on every alive), and given per minute at the nodes' 30 s beacon.
@@ -359,8 +363,16 @@ class IngestResult:
         return self.cpu_seconds / self.seconds
 
 
-async def ingest(side: Side, nodes: int, rate: float, seconds: float) -> IngestResult:
+async def _stall_loop(stall: float) -> None:
+    """Block the receiving event loop for `stall` s every second, as a busy Home Assistant loop does."""
+    while True:
+        await asyncio.sleep(1.0 - stall)
+        time.sleep(stall)  # noqa: ASYNC251 - the point: nothing is read meanwhile
+
+
+async def ingest(side: Side, nodes: int, rate: float, seconds: float, stall: float = 0.0) -> IngestResult:
     port = await side.start(nodes)
+    staller = asyncio.create_task(_stall_loop(stall)) if stall > 0 else None
     try:
         command = [sys.executable, __file__, "--load", str(port), str(nodes), str(rate), str(seconds)]
         process = await asyncio.create_subprocess_exec(*command, stdout=subprocess.PIPE)
@@ -381,6 +393,8 @@ async def ingest(side: Side, nodes: int, rate: float, seconds: float) -> IngestR
         )
         return IngestResult(side.name, sent, side.received() - before, wall, cpu)
     finally:
+        if staller is not None:
+            staller.cancel()
         await side.stop()
 
 
@@ -435,12 +449,13 @@ async def main(args: argparse.Namespace) -> None:
     logging.basicConfig(level=logging.ERROR)
     print(
         f"Pyaiot CoAP ingest: {args.nodes} nodes x {args.rate:g} value/s for {args.seconds:g} s, load from a separate process"  # noqa: E501
+        + (f"; the receiving loop blocked {args.stall:g} s every second" if args.stall else "")
     )
     # Home Assistant last: a stopped HA leaves timers in its loop (http's config check, ...).
     sides = sorted(args.sides.split(","), key=lambda name: name == "ha")
     results = {}
     for name in sides:
-        result = await ingest(SIDES[name](), args.nodes, args.rate, args.seconds)
+        result = await ingest(SIDES[name](), args.nodes, args.rate, args.seconds, args.stall)
         results[name] = result
         print(
             f"  {name:5s}: sent {result.sent}, received {result.received}"
@@ -495,6 +510,9 @@ if __name__ == "__main__":
         help="SO_RCVBUF the core side asks for (106496: the kernel's default 212992, as before issue 9)",
     )
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--stall", type=float, default=0.0, help="seconds the receiving loop is blocked every second (< 1)"
+    )
     os.chdir(Path(__file__).resolve().parent.parent)
     import ha_harness
 
