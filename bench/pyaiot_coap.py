@@ -18,7 +18,8 @@ Run from the repository root:
    For each side also: datagrams the kernel dropped because the socket's receive buffer was full
    (`/proc/net/udp*`), its SO_RCVBUF, and the generator's late sends (bursts after it was
    descheduled). `--stall S` blocks the receiving loop S s every second (a busy Home Assistant loop);
-   `--core-receive-buffer 106496` gives `core` the kernel's default buffer (PyIoT before issue 9).
+   `--core-receive-buffer 106496` gives `core` the kernel's default buffer (PyIoT before issue 9),
+   `--bare-receive-buffer 4194304` the bare server PyIoT's (aiocoap keeps the kernel's default).
 2. Alive handling. N simulated nodes (aiocoap servers on ::1) announce themselves 3 times; requests
    sent to the nodes are counted for PyIoT's gateway (discovery once) and for the same gateway with
    upstream's policy (rediscover on every alive), and given per minute at the nodes' 30 s beacon.
@@ -194,13 +195,15 @@ class BareSide:
         )
         interface = self._context.request_interfaces[0].token_interface.message_interface
         self._socket = interface.transport.get_extra_info("socket")
+        if BARE_RECEIVE_BUFFER[0]:
+            self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, BARE_RECEIVE_BUFFER[0])
         return int(self._socket.getsockname()[1])
 
     def received(self) -> int:
         return self._counter.count
 
     def notes(self) -> str:
-        return f"SO_RCVBUF {self._socket.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF)}, aiocoap's default"
+        return f"SO_RCVBUF {self._socket.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF)}"
 
     async def stop(self) -> None:
         if self._context is not None:
@@ -286,7 +289,7 @@ class HaSide:
         buffers = self._gateway.receive_buffer_sizes if self._gateway is not None else []
         return (
             f"SO_RCVBUF {buffers}; received = values written to entity states (changed or reported);"
-            f" dropped {dropped}"
+            f" gateway replies {diagnostics.get('replies')}, dropped {dropped}"
         )
 
     async def stop(self) -> None:
@@ -343,6 +346,9 @@ def free_udp_port() -> int:
 CORE_RECEIVE_BUFFER = [DEFAULT_RECEIVE_BUFFER]
 """SO_RCVBUF asked for by the `core` side (`--core-receive-buffer`)."""
 
+BARE_RECEIVE_BUFFER = [0]
+"""SO_RCVBUF set on the `bare` side's socket (`--bare-receive-buffer`); 0: aiocoap's (kernel default)."""
+
 SIDES: dict[str, Callable[[], Side]] = {"core": CoreSide, "bare": BareSide, "ha": HaSide}
 
 
@@ -383,7 +389,14 @@ async def ingest(side: Side, nodes: int, rate: float, seconds: float, stall: flo
         drops = kernel_drops(port)
         output = await process.stdout.read()
         await process.wait()
-        await asyncio.sleep(0.2)  # the last datagrams
+        if staller is not None:
+            staller.cancel()
+        # The datagrams still queued in the socket: until nothing more comes (a fixed wait cut off
+        # the backlog of a stalled loop).
+        count = -1
+        while count != side.received():
+            count = side.received()
+            await asyncio.sleep(0.3)
         cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
         sent, late = (int(number) for number in output.decode().split())
         notes = getattr(side, "notes", lambda: "")()
@@ -511,6 +524,9 @@ if __name__ == "__main__":
     )
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument(
+        "--bare-receive-buffer", type=int, default=0, help="SO_RCVBUF of the bare side; 0: aiocoap's"
+    )
+    parser.add_argument(
         "--stall", type=float, default=0.0, help="seconds the receiving loop is blocked every second (< 1)"
     )
     os.chdir(Path(__file__).resolve().parent.parent)
@@ -519,5 +535,6 @@ if __name__ == "__main__":
     ha_harness.quiet_logging()
     arguments = parser.parse_args()
     CORE_RECEIVE_BUFFER[0] = arguments.core_receive_buffer
+    BARE_RECEIVE_BUFFER[0] = arguments.bare_receive_buffer
     ha_harness.run_hass(lambda: main(arguments))  # a loop of its own, as Home Assistant's
     asyncio.run(alive_main(arguments))
