@@ -36,7 +36,6 @@ import json
 import logging
 import os
 from pathlib import Path
-import random
 import shutil
 import socket
 import struct
@@ -85,11 +84,13 @@ def run_load(port: int, nodes: int, rate: float, seconds: float) -> None:
     start = time.perf_counter()
     deadline = start
     end = start + seconds
-    rng = random.Random(1)
+    rounds = 0
     while deadline < end:
+        # Each node's value differs from its previous one: PyIoT's hub writes no unchanged value.
+        rounds += 1
+        payload = f"temperature:{20 + rounds % 50 / 10:.1f}°C".encode()
         for sock in sockets:
             mid = (mid + 1) & 0xFFFF
-            payload = f"temperature:{20 + rng.random() * 5:.1f}°C".encode()
             try:
                 sock.sendto(struct.pack("!BBH", 0x50, 0x02, mid) + header + payload, ("127.0.0.1", port))
                 sent += 1
