@@ -15,6 +15,11 @@ Run from the repository root:
    Assistant in this process (`bench/ha_harness.py`, no recorder): the nodes are known from a previous
    run (HA's storage, and the gateway knows their addresses as after their alives), each push becomes
    a state write of its temperature entity; printed: values/s, state writes/s and HA's CPU share.
+   For each side also: datagrams the kernel dropped because the socket's receive buffer was full
+   (`/proc/net/udp*`), its SO_RCVBUF, and the generator's late sends (bursts after it was
+   descheduled). `--stall S` blocks the receiving loop S s every second (a busy Home Assistant loop);
+   `--core-receive-buffer 106496` gives `core` the kernel's default buffer (PyIoT before issue 9),
+   `--bare-receive-buffer 4194304` the bare server PyIoT's (aiocoap keeps the kernel's default).
 2. Alive handling. N simulated nodes (aiocoap servers on ::1) announce themselves 3 times; requests
    sent to the nodes are counted for PyIoT's gateway (discovery once) and for the same gateway with
    upstream's policy (rediscover on every alive), and given per minute at the nodes' 30 s beacon.
@@ -25,12 +30,12 @@ Figures are printed, nothing is asserted.
 import argparse
 import asyncio
 from collections.abc import Callable
+import contextlib
 from dataclasses import dataclass
 import json
 import logging
 import os
 from pathlib import Path
-import random
 import shutil
 import socket
 import struct
@@ -45,10 +50,13 @@ from aiocoap import resource
 import bench_paths  # noqa: F401 - first: sets sys.path
 
 from custom_components.pyiot.core.protocols.pyaiot.coap import PyaiotCoapGateway
-from custom_components.pyiot.core.protocols.pyaiot.coap_settings import CoapSettings
+from custom_components.pyiot.core.protocols.pyaiot.coap_settings import DEFAULT_RECEIVE_BUFFER, CoapSettings
 from tools.simulators.pyaiot_coap_node import NodeOptions, SimulatedCoapNode
 
 BEACON_PERIOD = 30.0
+LATE = 0.05
+"""A datagram sent this long after its time is counted late (the load generator was descheduled and
+sends a burst to catch up)."""
 LOGGER = logging.getLogger("custom_components.pyiot.bench")
 
 
@@ -70,16 +78,19 @@ def run_load(port: int, nodes: int, rate: float, seconds: float) -> None:
     header = b"\xb6server\xff"
     interval = 1.0 / (nodes * rate)
     sent = 0
+    late = 0
     mid = 0
     print("start", flush=True)
     start = time.perf_counter()
     deadline = start
     end = start + seconds
-    rng = random.Random(1)
+    rounds = 0
     while deadline < end:
+        # Each node's value differs from its previous one: PyIoT's hub writes no unchanged value.
+        rounds += 1
+        payload = f"temperature:{20 + rounds % 50 / 10:.1f}°C".encode()
         for sock in sockets:
             mid = (mid + 1) & 0xFFFF
-            payload = f"temperature:{20 + rng.random() * 5:.1f}°C".encode()
             try:
                 sock.sendto(struct.pack("!BBH", 0x50, 0x02, mid) + header + payload, ("127.0.0.1", port))
                 sent += 1
@@ -89,7 +100,9 @@ def run_load(port: int, nodes: int, rate: float, seconds: float) -> None:
             delay = deadline - time.perf_counter()
             if delay > 0:
                 time.sleep(delay)
-    print(sent, flush=True)
+            elif delay < -LATE:
+                late += 1
+    print(sent, late, flush=True)
 
 
 # --- gateway sides -----------------------------------------------------------------------------
@@ -129,7 +142,9 @@ class CoreSide:
 
     async def start(self, nodes: int) -> int:
         self._gateway = PyaiotCoapGateway(
-            self._listener, CoapSettings(port=0, addresses=("127.0.0.1",)), logger=LOGGER
+            self._listener,
+            CoapSettings(port=0, addresses=("127.0.0.1",), receive_buffer=CORE_RECEIVE_BUFFER[0]),
+            logger=LOGGER,
         )
         self._gateway.restore_nodes(
             {"node_id": f"node-{index}", "address": node_address(index), "resources": ["temperature"]}
@@ -143,7 +158,10 @@ class CoreSide:
 
     def notes(self) -> str:
         diagnostics = self._gateway.diagnostics() if self._gateway is not None else {}
-        return f"replies {diagnostics.get('replies')}, dropped {diagnostics.get('dropped')}"
+        buffers = self._gateway.receive_buffer_sizes if self._gateway is not None else []
+        return (
+            f"SO_RCVBUF {buffers}, replies {diagnostics.get('replies')}, dropped {diagnostics.get('dropped')}"
+        )
 
     async def stop(self) -> None:
         if self._gateway is not None:
@@ -168,6 +186,7 @@ class BareSide:
     def __init__(self) -> None:
         self._counter = _Counter()
         self._context: aiocoap.Context | None = None
+        self._socket: Any = None
 
     async def start(self, nodes: int) -> int:
         site = resource.Site()
@@ -176,10 +195,16 @@ class BareSide:
             site, bind=("127.0.0.1", 0), transports=["udp6"], loggername="bench.bare"
         )
         interface = self._context.request_interfaces[0].token_interface.message_interface
-        return int(interface.transport.get_extra_info("socket").getsockname()[1])
+        self._socket = interface.transport.get_extra_info("socket")
+        if BARE_RECEIVE_BUFFER[0]:
+            self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, BARE_RECEIVE_BUFFER[0])
+        return int(self._socket.getsockname()[1])
 
     def received(self) -> int:
         return self._counter.count
+
+    def notes(self) -> str:
+        return f"SO_RCVBUF {self._socket.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF)}"
 
     async def stop(self) -> None:
         if self._context is not None:
@@ -262,7 +287,11 @@ class HaSide:
     def notes(self) -> str:
         diagnostics = self._gateway.diagnostics() if self._gateway is not None else {}
         dropped = diagnostics.get("dropped")
-        return f"received = values written to entity states (changed or reported); dropped {dropped}"
+        buffers = self._gateway.receive_buffer_sizes if self._gateway is not None else []
+        return (
+            f"SO_RCVBUF {buffers}; received = values written to entity states (changed or reported);"
+            f" gateway replies {diagnostics.get('replies')}, dropped {dropped}"
+        )
 
     async def stop(self) -> None:
         import ha_harness  # noqa: PLC0415
@@ -297,11 +326,29 @@ def _write_known_nodes(path: Path, nodes: int) -> None:
     path.write_text(json.dumps(body), encoding="utf-8")
 
 
+def kernel_drops(port: int) -> int:
+    """Datagrams the kernel dropped for the UDP sockets on `port` (full receive buffer), from /proc."""
+    drops = 0
+    for table in ("/proc/net/udp", "/proc/net/udp6"):
+        with contextlib.suppress(OSError):
+            for line in Path(table).read_text(encoding="ascii").splitlines()[1:]:
+                fields = line.split()
+                if int(fields[1].rsplit(":", 1)[1], 16) == port:
+                    drops += int(fields[-1])
+    return drops
+
+
 def free_udp_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
 
+
+CORE_RECEIVE_BUFFER = [DEFAULT_RECEIVE_BUFFER]
+"""SO_RCVBUF asked for by the `core` side (`--core-receive-buffer`)."""
+
+BARE_RECEIVE_BUFFER = [0]
+"""SO_RCVBUF set on the `bare` side's socket (`--bare-receive-buffer`); 0: aiocoap's (kernel default)."""
 
 SIDES: dict[str, Callable[[], Side]] = {"core": CoreSide, "bare": BareSide, "ha": HaSide}
 
@@ -323,8 +370,16 @@ class IngestResult:
         return self.cpu_seconds / self.seconds
 
 
-async def ingest(side: Side, nodes: int, rate: float, seconds: float) -> IngestResult:
+async def _stall_loop(stall: float) -> None:
+    """Block the receiving event loop for `stall` s every second, as a busy Home Assistant loop does."""
+    while True:
+        await asyncio.sleep(1.0 - stall)
+        time.sleep(stall)  # noqa: ASYNC251 - the point: nothing is read meanwhile
+
+
+async def ingest(side: Side, nodes: int, rate: float, seconds: float, stall: float = 0.0) -> IngestResult:
     port = await side.start(nodes)
+    staller = asyncio.create_task(_stall_loop(stall)) if stall > 0 else None
     try:
         command = [sys.executable, __file__, "--load", str(port), str(nodes), str(rate), str(seconds)]
         process = await asyncio.create_subprocess_exec(*command, stdout=subprocess.PIPE)
@@ -332,15 +387,28 @@ async def ingest(side: Side, nodes: int, rate: float, seconds: float) -> IngestR
             raise RuntimeError("no pipe")
         await process.stdout.readline()  # "start": the sockets are bound, sending begins
         cpu, wall, before = time.process_time(), time.perf_counter(), side.received()
+        drops = kernel_drops(port)
         output = await process.stdout.read()
         await process.wait()
-        await asyncio.sleep(0.2)  # the last datagrams
+        if staller is not None:
+            staller.cancel()
+        # The datagrams still queued in the socket: until nothing more comes (a fixed wait cut off
+        # the backlog of a stalled loop).
+        count = -1
+        while count != side.received():
+            count = side.received()
+            await asyncio.sleep(0.3)
         cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+        sent, late = (int(number) for number in output.decode().split())
         notes = getattr(side, "notes", lambda: "")()
-        if notes:
-            print(f"  ({side.name}: {notes})")
-        return IngestResult(side.name, int(output.decode().strip() or 0), side.received() - before, wall, cpu)
+        print(
+            f"  ({side.name}: dropped by the kernel (receive buffer full) {kernel_drops(port) - drops},"
+            f" sent late by the load generator {late}; {notes})"
+        )
+        return IngestResult(side.name, sent, side.received() - before, wall, cpu)
     finally:
+        if staller is not None:
+            staller.cancel()
         await side.stop()
 
 
@@ -395,12 +463,13 @@ async def main(args: argparse.Namespace) -> None:
     logging.basicConfig(level=logging.ERROR)
     print(
         f"Pyaiot CoAP ingest: {args.nodes} nodes x {args.rate:g} value/s for {args.seconds:g} s, load from a separate process"  # noqa: E501
+        + (f"; the receiving loop blocked {args.stall:g} s every second" if args.stall else "")
     )
     # Home Assistant last: a stopped HA leaves timers in its loop (http's config check, ...).
     sides = sorted(args.sides.split(","), key=lambda name: name == "ha")
     results = {}
     for name in sides:
-        result = await ingest(SIDES[name](), args.nodes, args.rate, args.seconds)
+        result = await ingest(SIDES[name](), args.nodes, args.rate, args.seconds, args.stall)
         results[name] = result
         print(
             f"  {name:5s}: sent {result.sent}, received {result.received}"
@@ -448,11 +517,25 @@ if __name__ == "__main__":
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--sides", default="core,bare,ha", help=f"comma-separated of {sorted(SIDES)}")
     parser.add_argument("--alive-nodes", type=int, default=1000)
+    parser.add_argument(
+        "--core-receive-buffer",
+        type=int,
+        default=DEFAULT_RECEIVE_BUFFER,
+        help="SO_RCVBUF the core side asks for (106496: the kernel's default 212992, as before issue 9)",
+    )
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--bare-receive-buffer", type=int, default=0, help="SO_RCVBUF of the bare side; 0: aiocoap's"
+    )
+    parser.add_argument(
+        "--stall", type=float, default=0.0, help="seconds the receiving loop is blocked every second (< 1)"
+    )
     os.chdir(Path(__file__).resolve().parent.parent)
     import ha_harness
 
     ha_harness.quiet_logging()
     arguments = parser.parse_args()
+    CORE_RECEIVE_BUFFER[0] = arguments.core_receive_buffer
+    BARE_RECEIVE_BUFFER[0] = arguments.bare_receive_buffer
     ha_harness.run_hass(lambda: main(arguments))  # a loop of its own, as Home Assistant's
     asyncio.run(alive_main(arguments))

@@ -147,6 +147,16 @@ class PyaiotCoapGateway:
         """The UDP port listened on (the bound one when settings asked for port 0)."""
         return self._bound[0][1] if self._bound else self.settings.port
 
+    @property
+    def receive_buffer_sizes(self) -> list[int]:
+        """SO_RCVBUF of each bound socket, as the kernel reports it (twice what it grants)."""
+        if self._context is None:
+            return []
+        return [
+            _socket(interface).getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF)
+            for interface in _udp6_interfaces(self._context)
+        ]
+
     async def async_start(self) -> None:
         """Bind every address; `CoapBindError` when one cannot be bound (nothing stays bound then)."""
         if self._context is not None:
@@ -159,7 +169,10 @@ class PyaiotCoapGateway:
         context = await _open_context(site, self.settings, loggername)
         context.log.addFilter(self._protocol_log)
         self._context = context
-        self._bound = [_local_address(interface) for interface in _udp6_interfaces(context)]
+        interfaces = _udp6_interfaces(context)
+        self._bound = [_local_address(interface) for interface in interfaces]
+        for interface in interfaces:
+            _raise_receive_buffer(interface, self.settings.receive_buffer)
         self._spawn(self._sweep_loop(), "pyaiot coap sweep")
         if self.settings.reread_interval:
             self._spawn(self._reread_loop(self.settings.reread_interval), "pyaiot coap re-read")
@@ -676,9 +689,23 @@ def _udp6_interfaces(context: Context) -> list[MessageInterfaceUDP6]:
     ]
 
 
+def _socket(interface: MessageInterfaceUDP6) -> Any:
+    return interface.transport.get_extra_info("socket")
+
+
 def _local_address(interface: MessageInterfaceUDP6) -> tuple[str, int]:
-    host, port, *_ = interface.transport.get_extra_info("socket").getsockname()
+    host, port, *_ = _socket(interface).getsockname()
     return normalise_address(host), port
+
+
+def _raise_receive_buffer(interface: MessageInterfaceUDP6, size: int) -> None:
+    # asyncio reads one datagram per loop iteration: while the loop (or the process) is busy, every
+    # datagram waits in this buffer, and the kernel drops what does not fit.
+    sock = _socket(interface)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, size)
+    except OSError as err:
+        _LOGGER.debug("Pyaiot CoAP: receive buffer of %s bytes refused: %s", size, err)
 
 
 async def _add_udp6_transport(context: Context, bind: tuple[str, int]) -> None:

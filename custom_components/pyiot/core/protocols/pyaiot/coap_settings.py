@@ -11,6 +11,7 @@ import socket
 from typing import Final
 
 DEFAULT_COAP_PORT: Final = 5683
+DEFAULT_RECEIVE_BUFFER: Final = 4 * 1024 * 1024
 ALL_ADDRESSES: Final = "::"
 """Bound when no address is given: every IPv6 and (mapped) IPv4 address, as upstream."""
 
@@ -42,6 +43,10 @@ class CoapSettings:
     """Discoveries of new uids a minute (a burst of a fifth of it); 0: no limit."""
     max_nodes: int = 10_000
     max_points_per_node: int = 64
+    receive_buffer: int = DEFAULT_RECEIVE_BUFFER
+    """Bytes asked for as each socket's receive buffer (SO_RCVBUF; the kernel caps it at
+    net.core.rmem_max). The kernel's default (208 KiB) holds only about 200 small datagrams: a
+    busy event loop or a descheduled process then loses pushes of many nodes (issue 9)."""
 
 
 class CoapBindProblem(StrEnum):
