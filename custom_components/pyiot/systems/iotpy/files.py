@@ -81,7 +81,8 @@ class StoredIotpyRuntime(IotpyRuntime):
 
     def _save_soon(self) -> None:
         # One save per delay however many points arrive (Store's own delay moves with every call).
-        if self._pending_save is None:
+        # A device still reporting while the runtime stops must not schedule one: the final save covers it.
+        if self._pending_save is None and self.running:
             self._pending_save = async_call_later(self._hass, SAVE_DELAY, self._save_now)
 
     async def _save_now(self, _: datetime) -> None:
