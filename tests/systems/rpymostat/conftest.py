@@ -11,11 +11,8 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.pyiot.const import CONF_ENTRY_TYPE, DOMAIN, ENTRY_VERSION
 from custom_components.pyiot.core.protocols.rpymostat.engine import RPyMostatEngine
-from custom_components.pyiot.systems.rpymostat.const import (
-    CONF_ADVERTISE,
-    CONF_ALLOWED_NETWORKS,
-    CONF_RATE_LIMIT,
-)
+from custom_components.pyiot.hub.networks import CONF_ALLOWED_NETWORKS, CONF_RATE_LIMIT
+from custom_components.pyiot.systems.rpymostat.const import CONF_ADVERTISE
 from custom_components.pyiot.systems.rpymostat.engine import title, unique_id
 from tests.support.entries import entry_loaded
 from tests.support.mosquitto import free_port

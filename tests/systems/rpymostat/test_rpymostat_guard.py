@@ -149,26 +149,6 @@ async def test_default_networks_are_the_local_subnets(
     ]
 
 
-async def test_local_networks_of_enabled_adapters(hass: HomeAssistant) -> None:
-    adapters = [
-        {
-            "name": "eth0",
-            "enabled": True,
-            "ipv4": [{"address": "192.168.1.20", "network_prefix": 24}],
-            "ipv6": [{"address": "fd00::20", "flowinfo": 0, "scope_id": 0, "network_prefix": 64}],
-        },
-        {
-            "name": "wlan0",
-            "enabled": False,
-            "ipv4": [{"address": "10.0.0.2", "network_prefix": 8}],
-            "ipv6": [],
-        },
-    ]
-    with patch.object(adapter.network, "async_get_adapters", return_value=adapters):
-        networks = await adapter.async_local_networks(hass)
-    assert [str(network) for network in networks] == ["192.168.1.0/24", "fd00::/64"]
-
-
 async def test_zeroconf_registration_through_has_instance(
     hass: HomeAssistant, mock_async_zeroconf: MagicMock, rpymostat_entry: MockConfigEntry, rpymostat_port: int
 ) -> None:

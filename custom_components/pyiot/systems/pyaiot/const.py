@@ -26,7 +26,5 @@ DEFAULT_NODE_PORT: Final = 0
 CONF_REREAD_INTERVAL: Final = "reread_interval"
 """Seconds between re-reads of CoAP resources neither pushed nor observed; 0: never."""
 MAX_REREAD_INTERVAL: Final = 86_400
-CONF_ALLOWED_NETWORKS: Final = "allowed_networks"
-CONF_RATE_LIMIT: Final = "rate_limit"
 DEFAULT_RATE_LIMIT: Final = 1.0
 MAX_RATE_LIMIT: Final = 1000.0

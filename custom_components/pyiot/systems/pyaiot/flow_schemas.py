@@ -16,16 +16,14 @@ import probatio as vol
 from yarl import URL
 
 from ...core.nodes import AdmissionLimits
-from ...core.protocols.http_guard import NetworkListError, format_networks, parse_networks
 from ...core.protocols.pyaiot.broker_client import broker_url
 from ...core.protocols.pyaiot.coap_settings import DEFAULT_COAP_PORT
 from ...core.protocols.pyaiot.ws import DEFAULT_WS_PORT
 from ...hub.limits import CONF_LIMITS, limits_from_options, limits_option, limits_section
+from ...hub.networks import CONF_ALLOWED_NETWORKS, CONF_RATE_LIMIT, guard_options
 from .const import (
-    CONF_ALLOWED_NETWORKS,
     CONF_NODE_PORT,
     CONF_NODE_TIMEOUT,
-    CONF_RATE_LIMIT,
     CONF_REREAD_INTERVAL,
     DEFAULT_NODE_PORT,
     DEFAULT_NODE_TIMEOUT,
@@ -118,18 +116,7 @@ def ws_options(user_input: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str,
 
     An empty token means none; empty allowed networks mean the local networks, decided at each start.
     """
-    errors: dict[str, str] = {}
-    networks = ""
-    try:
-        networks = format_networks(parse_networks(str(user_input.get(CONF_ALLOWED_NETWORKS) or "")))
-    except NetworkListError:
-        errors[CONF_ALLOWED_NETWORKS] = "invalid_networks"
-    options: dict[str, Any] = {
-        CONF_ALLOWED_NETWORKS: networks,
-        CONF_RATE_LIMIT: float(user_input[CONF_RATE_LIMIT]),
-    }
-    if token := str(user_input.get(CONF_TOKEN) or "").strip():
-        options[CONF_TOKEN] = token
+    options, errors = guard_options(user_input)
     if CONF_LIMITS in user_input:
         options[CONF_LIMITS] = limits_option(user_input)
     return options, errors

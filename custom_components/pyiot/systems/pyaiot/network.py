@@ -1,12 +1,10 @@
 """Where the Pyaiot gateways listen and whom they accept: from Home Assistant's network settings."""
 
-from ipaddress import ip_address, ip_network
+from ipaddress import ip_address
 from typing import Final
 
 from homeassistant.components import network
 from homeassistant.core import HomeAssistant
-
-from ...core.protocols.http_guard import IPNetwork
 
 LOOPBACK_ADDRESSES: Final = ("::1", "127.0.0.1")
 """Always bound: nodes (and simulators) on Home Assistant's own host."""
@@ -26,15 +24,3 @@ async def async_local_addresses(hass: HomeAssistant) -> tuple[str, ...]:
             link_local = ip_address(ipv6["address"]).is_link_local
             addresses.append(f"{ipv6['address']}%{adapter['name']}" if link_local else ipv6["address"])
     return tuple(dict.fromkeys(addresses))
-
-
-async def async_local_networks(hass: HomeAssistant) -> tuple[IPNetwork, ...]:
-    """The IPv4 and IPv6 networks of the adapters enabled in HA's network settings."""
-    networks: list[IPNetwork] = []
-    for adapter in await network.async_get_adapters(hass):
-        if adapter["enabled"]:
-            networks += [
-                ip_network(f"{address['address']}/{address['network_prefix']}", strict=False)
-                for address in (*adapter["ipv4"], *adapter["ipv6"])
-            ]
-    return tuple(dict.fromkeys(networks))

@@ -4,15 +4,15 @@ from typing import Final
 
 from homeassistant.const import CONF_PORT, CONF_TOKEN
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import ConfigEntryError, ConfigEntryNotReady
+from homeassistant.exceptions import ConfigEntryNotReady
 
 from ...const import DOMAIN, LOGGER
-from ...core.protocols.http_guard import GuardSettings, NetworkListError, parse_networks
+from ...core.protocols.http_guard import GuardSettings
 from ...core.protocols.pyaiot.ws import DEFAULT_WS_PORT, PyaiotWsGateway, WsSettings
 from ...hub import NodeHub
+from ...hub.networks import CONF_RATE_LIMIT, async_allowed_networks
 from ...hub.ports import async_port_available
-from .const import CONF_ALLOWED_NETWORKS, CONF_RATE_LIMIT, DEFAULT_RATE_LIMIT
-from .network import async_local_networks
+from .const import DEFAULT_RATE_LIMIT
 
 RATE_BURST: Final = 10.0
 SUGGESTED_PORTS: Final = range(DEFAULT_WS_PORT, DEFAULT_WS_PORT + 16)
@@ -33,15 +33,7 @@ async def async_ws_settings(hass: HomeAssistant, hub: NodeHub) -> WsSettings:
     """The gateway's settings; the allowed networks default to the local ones."""
     entry = hub.entry
     options = entry.options
-    text = str(options.get(CONF_ALLOWED_NETWORKS) or "")
-    try:
-        networks = parse_networks(text) if text.strip() else await async_local_networks(hass)
-    except NetworkListError as err:
-        raise ConfigEntryError(
-            translation_domain=DOMAIN,
-            translation_key="pyaiot_invalid_networks",
-            translation_placeholders={"item": err.item},
-        ) from err
+    networks = await async_allowed_networks(hass, options, "pyaiot_invalid_networks")
     guard = GuardSettings(
         networks=networks,
         token=options.get(CONF_TOKEN) or None,

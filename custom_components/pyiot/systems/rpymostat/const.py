@@ -5,8 +5,6 @@ from typing import Final
 RPYMOSTAT: Final = "rpymostat"
 """Entry kind: RPyMostat sensor hosts, PyIoT acting as their Engine on one port."""
 
-CONF_ALLOWED_NETWORKS: Final = "allowed_networks"
-CONF_RATE_LIMIT: Final = "rate_limit"
 CONF_ADVERTISE: Final = "advertise"
 DEFAULT_PORT: Final = 8088
 DEFAULT_RATE_LIMIT: Final = 1.0

@@ -1,20 +1,18 @@
 """RPyMostat sensor hosts: the core's RPyMostat engine on a port of HA's host → the node hub."""
 
-from ipaddress import ip_network
 from typing import Final
 
-from homeassistant.components import network
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_PORT, CONF_TOKEN
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import ConfigEntryError, ConfigEntryNotReady
+from homeassistant.exceptions import ConfigEntryNotReady
 from homeassistant.util import dt as dt_util
 
 from ...const import DOMAIN, LOGGER
-from ...core.protocols.rpymostat import EngineSettings, NetworkListError, RPyMostatEngine, parse_networks
-from ...core.protocols.rpymostat.security import IPNetwork
+from ...core.protocols.rpymostat import EngineSettings, RPyMostatEngine
 from ...hub import NodeHub
-from .const import CONF_ADVERTISE, CONF_ALLOWED_NETWORKS, CONF_RATE_LIMIT, DEFAULT_RATE_LIMIT
+from ...hub.networks import CONF_RATE_LIMIT, async_allowed_networks
+from .const import CONF_ADVERTISE, DEFAULT_RATE_LIMIT
 from .dns_sd import async_advertise
 
 RATE_BURST: Final = 10.0
@@ -31,31 +29,10 @@ def title(port: int) -> str:
     return f"RPyMostat sensor hosts (port {port})"
 
 
-async def async_local_networks(hass: HomeAssistant) -> tuple[IPNetwork, ...]:
-    """The IPv4 and IPv6 networks of the adapters enabled in HA's network settings."""
-    networks: list[IPNetwork] = []
-    for adapter in await network.async_get_adapters(hass):
-        if not adapter["enabled"]:
-            continue
-        addresses = [*adapter["ipv4"], *adapter["ipv6"]]
-        for address in addresses:
-            network_text = f"{address['address']}/{address['network_prefix']}"
-            networks.append(ip_network(network_text, strict=False))
-    return tuple(dict.fromkeys(networks))
-
-
 async def async_engine_settings(hass: HomeAssistant, entry: ConfigEntry) -> EngineSettings:
     """The engine's settings from the entry; the allowed networks default to the local ones."""
     options = entry.options
-    text = str(options.get(CONF_ALLOWED_NETWORKS) or "")
-    try:
-        networks = parse_networks(text) if text.strip() else await async_local_networks(hass)
-    except NetworkListError as err:
-        raise ConfigEntryError(
-            translation_domain=DOMAIN,
-            translation_key="rpymostat_invalid_networks",
-            translation_placeholders={"item": err.item},
-        ) from err
+    networks = await async_allowed_networks(hass, options, "rpymostat_invalid_networks")
     return EngineSettings(
         port=int(entry.data[CONF_PORT]),
         networks=networks,

@@ -14,11 +14,9 @@ from homeassistant.helpers.selector import (
 )
 import probatio as vol
 
-from ...core.protocols.rpymostat import NetworkListError, format_networks, parse_networks
+from ...hub.networks import CONF_ALLOWED_NETWORKS, CONF_RATE_LIMIT, guard_options
 from .const import (
     CONF_ADVERTISE,
-    CONF_ALLOWED_NETWORKS,
-    CONF_RATE_LIMIT,
     DEFAULT_PORT,
     DEFAULT_RATE_LIMIT,
     MAX_RATE_LIMIT,
@@ -65,17 +63,6 @@ def entry_options(user_input: dict[str, Any]) -> tuple[dict[str, Any], dict[str,
 
     An empty token means none; empty allowed networks mean the local networks, decided at each start.
     """
-    errors: dict[str, str] = {}
-    networks = ""
-    try:
-        networks = format_networks(parse_networks(str(user_input.get(CONF_ALLOWED_NETWORKS) or "")))
-    except NetworkListError:
-        errors[CONF_ALLOWED_NETWORKS] = "invalid_networks"
-    options: dict[str, Any] = {
-        CONF_ALLOWED_NETWORKS: networks,
-        CONF_RATE_LIMIT: float(user_input[CONF_RATE_LIMIT]),
-        CONF_ADVERTISE: bool(user_input[CONF_ADVERTISE]),
-    }
-    if token := str(user_input.get(CONF_TOKEN) or "").strip():
-        options[CONF_TOKEN] = token
+    options, errors = guard_options(user_input)
+    options[CONF_ADVERTISE] = bool(user_input[CONF_ADVERTISE])
     return options, errors
