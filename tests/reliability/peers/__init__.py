@@ -1,0 +1,1 @@
+"""The reliability suite over transports whose peer is no MQTT client."""
