@@ -378,18 +378,19 @@ class PyaiotCoapGateway:
 
     def handle_push(self, payload: bytes, remote: Any) -> Message:
         """`/server`: a value pushed by a known node, found by its source address."""
-        source = _source_text(remote)
         host, port, scope = _remote_parts(remote)
         try:
             name, value = parse_push(payload)
         except CoapInputError as err:
-            return self._bad_request(source, err)
+            return self._bad_request(_source_text(remote), err)
         text = payload.decode()
         key = self._endpoint_key(normalise_address(host, scope), port)
         node = self._nodes.get(self._by_endpoint.get(key, ""))
         if node is None:
             self._reporter.drop(
-                source, Drop.UNKNOWN_SOURCE, f"push {short(text)!r} from an address without alive"
+                _source_text(remote),
+                Drop.UNKNOWN_SOURCE,
+                f"push {short(text)!r} from an address without alive",
             )
             return self._reply(CHANGED, f"Received '{text}'", "server")
         if not node.reported.available:
