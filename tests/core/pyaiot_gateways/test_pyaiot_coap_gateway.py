@@ -95,6 +95,7 @@ async def test_alive_reply_is_upstreams(make_node: MakeNode, gateway: PyaiotCoap
     push = await node.push("temperature")
     assert push.code == aiocoap.CHANGED
     assert push.payload == "Received 'temperature:23°C'".encode()
+    await gateway.async_idle()  # the discovery the alive started ends before the node stops
 
 
 async def test_re_announcing_node_is_not_rediscovered(

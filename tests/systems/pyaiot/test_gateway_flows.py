@@ -17,8 +17,10 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.pyiot.const import CONF_ENTRY_TYPE, DOMAIN
+from custom_components.pyiot.core.nodes import AdmissionLimits
 from custom_components.pyiot.core.protocols.pyaiot.coap_settings import DEFAULT_COAP_PORT
 from custom_components.pyiot.core.protocols.pyaiot.ws import DEFAULT_WS_PORT
+from custom_components.pyiot.hub.limits import limits_from_options
 from custom_components.pyiot.systems.pyaiot import broker, coap, ws
 from custom_components.pyiot.systems.pyaiot.flow_schemas import (
     COAP_DEFAULT_OPTIONS,
@@ -435,3 +437,15 @@ def test_broker_urls_are_tidied() -> None:
     assert normalised_broker_url("ws://[::1]:8000/socket?x=1#f") == "ws://[::1]:8000/socket"
     assert normalised_broker_url("ws://[::1") is None
     assert normalised_broker_url("ws:///ws") is None
+
+
+async def test_broker_options(hass: HomeAssistant) -> None:
+    entry = broker_entry(hass, f"ws://127.0.0.1:{free_tcp_port()}/ws")
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "pyaiot_broker"
+    result = await hass.config_entries.options.async_configure(result["flow_id"], {"limits": LIMITS})
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert entry.options == {"limits": LIMITS}
+    chosen = limits_from_options(entry.options, AdmissionLimits())
+    assert (chosen.max_nodes, chosen.max_points_per_node, chosen.new_nodes_per_minute) == (20, 8, 5)

@@ -11,7 +11,12 @@ from ...kinds import Discovery, mqtt_topic
 from ..system import System
 from .broker import async_create_client
 from .coap import async_create_gateway as async_create_coap_gateway
-from .config_flow import PyaiotCoapOptionsFlow, PyaiotMqttOptionsFlow, PyaiotWsOptionsFlow
+from .config_flow import (
+    PyaiotBrokerOptionsFlow,
+    PyaiotCoapOptionsFlow,
+    PyaiotMqttOptionsFlow,
+    PyaiotWsOptionsFlow,
+)
 from .const import CHECK_TOPIC, PYAIOT_BROKER, PYAIOT_COAP, PYAIOT_MQTT, PYAIOT_WS
 from .mqtt import async_create_gateway
 from .ws import async_create_gateway as async_create_ws_gateway
@@ -58,8 +63,11 @@ PYAIOT_SYSTEM = System(
         node_entry_kind(
             key=PYAIOT_BROKER,
             create_transport=async_create_client,
+            options_flow=PyaiotBrokerOptionsFlow,
             reconfigure_step="reconfigure_pyaiot_broker",
             redact=ADDRESSES_REDACTED,
+            # The broker's gateways admit nodes by their own rules: the caps bound what it can bring.
+            limits=AdmissionLimits(),
         ),
     ),
 )

@@ -31,6 +31,8 @@ from .const import (
 from .flow_schemas import (
     COAP_DEFAULT_OPTIONS,
     DEFAULT_BROKER_URL,
+    broker_options,
+    broker_options_schema,
     broker_schema,
     coap_defaults,
     coap_options,
@@ -309,6 +311,23 @@ class PyaiotWsOptionsFlow(OptionsFlowWithReload):
                 schema, user_input or {**ws_defaults(), **self.config_entry.options}
             ),
             errors=errors,
+        )
+
+
+class PyaiotBrokerOptionsFlow(OptionsFlowWithReload):
+    """The limits of a broker entry on the nodes it relays; the entry reloads with them."""
+
+    async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """The only step."""
+        return await self.async_step_pyaiot_broker(user_input)
+
+    async def async_step_pyaiot_broker(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """How many nodes and entities the broker may bring."""
+        if user_input is not None:
+            return self.async_create_entry(data=broker_options(user_input))
+        return self.async_show_form(
+            step_id=PYAIOT_BROKER,
+            data_schema=broker_options_schema(self.config_entry.options, AdmissionLimits()),
         )
 
 

@@ -122,6 +122,16 @@ def ws_options(user_input: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str,
     return options, errors
 
 
+def broker_options_schema(options: Mapping[str, Any], defaults: AdmissionLimits) -> vol.Schema:
+    """The admission limits (the broker options form): the broker relays whatever its gateways admit."""
+    return vol.Schema(limits_section(limits_from_options(options, defaults)))
+
+
+def broker_options(user_input: Mapping[str, Any]) -> dict[str, Any]:
+    """The broker entry's options from a form."""
+    return {CONF_LIMITS: limits_option(user_input)}
+
+
 def broker_schema() -> vol.Schema:
     """The URL of the broker's `/ws` endpoint."""
     return vol.Schema({vol.Required(CONF_URL): TextSelector(TextSelectorConfig(type=TextSelectorType.URL))})

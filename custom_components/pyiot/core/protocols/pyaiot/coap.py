@@ -378,18 +378,19 @@ class PyaiotCoapGateway:
 
     def handle_push(self, payload: bytes, remote: Any) -> Message:
         """`/server`: a value pushed by a known node, found by its source address."""
-        source = _source_text(remote)
         host, port, scope = _remote_parts(remote)
         try:
             name, value = parse_push(payload)
         except CoapInputError as err:
-            return self._bad_request(source, err)
+            return self._bad_request(_source_text(remote), err)
         text = payload.decode()
         key = self._endpoint_key(normalise_address(host, scope), port)
         node = self._nodes.get(self._by_endpoint.get(key, ""))
         if node is None:
             self._reporter.drop(
-                source, Drop.UNKNOWN_SOURCE, f"push {short(text)!r} from an address without alive"
+                _source_text(remote),
+                Drop.UNKNOWN_SOURCE,
+                f"push {short(text)!r} from an address without alive",
             )
             return self._reply(CHANGED, f"Received '{text}'", "server")
         if not node.reported.available:
@@ -505,12 +506,13 @@ class PyaiotCoapGateway:
         try:
             response = await self._response(request)
         except (TimeoutError, coap_error.Error) as err:
-            request.observation.cancel()
+            if request.response.done():  # else aiocoap still runs the request: `_abandon` ends it
+                _end_observation(request)
             self._unreadable(node, resource, Drop.RESOURCE_TIMEOUT, _describe(err))
             return
         self._use_response(node, resource, response)
         if response.opt.observe is None:
-            request.observation.cancel()
+            _end_observation(request)
             return
         resource.observation = self._spawn(
             self._follow(node, resource, request), f"pyaiot coap observe {resource.link.key}"
@@ -525,7 +527,7 @@ class PyaiotCoapGateway:
                 node.node_id, Drop.OBSERVATION_ENDED, f"/{resource.link.key}: {_describe(err)}"
             )
         finally:
-            request.observation.cancel()
+            _end_observation(request)
 
     def _resume_observations(self, node: _Node) -> None:
         """A node back after a loss: observe again what it advertised, without a discovery."""
@@ -557,9 +559,24 @@ class PyaiotCoapGateway:
         return self._context.request(message)
 
     async def _response(self, request: Any) -> Message:
-        async with asyncio.timeout(self.settings.request_timeout):
-            response: Message = await request.response
-        return response
+        """The response within `request_timeout`, aiocoap's response future never cancelled.
+
+        aiocoap resolves that future from its datagram callbacks and only stops doing so one or two
+        loop iterations after a cancellation: an answer or ICMP error arriving in between would meet a
+        cancelled future (`InvalidStateError` in the event loop). So neither the timeout nor a
+        cancellation of the waiting task touches it; a request given up on is left to aiocoap, which
+        ends it (retransmission limit, late answer, context shutdown).
+        """
+        response = request.response
+        try:
+            await asyncio.wait((response,), timeout=self.settings.request_timeout)
+        finally:
+            if not response.done():
+                _abandon(request)
+        if not response.done():
+            raise TimeoutError
+        result: Message = response.result()
+        return result
 
     async def _request(self, node: _Node, message: Message, kind: str) -> Message:
         async with self._slots:
@@ -751,6 +768,24 @@ def _sockaddr_text(sockaddr: Any) -> str:
         with contextlib.suppress(ValueError):
             return normalise_address(str(sockaddr[0]))
     return "?"
+
+
+def _abandon(request: Any) -> None:
+    """Nobody waits for the request any more: once aiocoap ends it, retrieve its outcome, stop observing."""
+
+    def ended(response: asyncio.Future[Message]) -> None:
+        if not response.cancelled():
+            response.exception()
+        _end_observation(request)
+
+    request.response.add_done_callback(ended)
+
+
+def _end_observation(request: Any) -> None:
+    """Cancel the request's observation unless aiocoap ended it already (it refuses a second cancel)."""
+    observation = request.observation
+    if observation is not None and not observation.cancelled:
+        observation.cancel()
 
 
 def _describe(err: BaseException) -> str:

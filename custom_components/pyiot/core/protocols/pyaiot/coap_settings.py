@@ -6,6 +6,7 @@ A config flow can use everything here in the event loop; only `coap.py` (the gat
 from dataclasses import dataclass
 from enum import StrEnum
 import errno
+from functools import lru_cache
 from ipaddress import IPv4Address, IPv6Address, ip_address
 import socket
 from typing import Final
@@ -125,6 +126,7 @@ def bind_error(err: OSError, address: str, port: int) -> CoapBindError:
     return CoapBindError(problem, address, port, err.strerror or str(err))
 
 
+@lru_cache(maxsize=4096)  # every push is attributed by its source: parsed once per node, not per value
 def normalise_address(host: str, scope: str | None = None) -> str:
     """An address as text: IPv4-mapped IPv6 becomes IPv4, IPv6 is compressed, `%scope` kept if given."""
     address = ip_address(host.partition("%")[0])
