@@ -24,14 +24,6 @@ def peer_case(request: pytest.FixtureRequest) -> PeerCase:
 
 
 @pytest.mark.allow_pyiot_warnings
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "Defect: aiocoap's udp6 `datagram_msg_received` catches only `UnparsableMessage`; a string option "
-        "that is not UTF-8 raises `UnicodeDecodeError` in the event loop. The gateway's `_BoundUDP6` "
-        "must catch it (core/protocols/pyaiot/coap.py, not this suite's file)."
-    ),
-)
 async def test_a_string_option_that_is_not_utf8_is_dropped(
     hass: HomeAssistant,
     peer_case: PeerCase,

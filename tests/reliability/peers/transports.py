@@ -17,11 +17,8 @@ from typing import Any, Protocol, override
 import aiocoap
 import aiohttp
 
-from custom_components.pyiot.systems.pyaiot.const import (
-    CONF_ALLOWED_NETWORKS,
-    CONF_NODE_TIMEOUT,
-    CONF_RATE_LIMIT,
-)
+from custom_components.pyiot.hub.networks import CONF_ALLOWED_NETWORKS, CONF_RATE_LIMIT
+from custom_components.pyiot.systems.pyaiot.const import CONF_NODE_TIMEOUT
 from custom_components.pyiot.systems.pyaiot.flow_schemas import COAP_DEFAULT_OPTIONS
 from tests.systems.pyaiot.gateway_support import free_tcp_port, free_udp_port
 from tools.simulators.pyaiot_coap_node import SimulatedCoapNode

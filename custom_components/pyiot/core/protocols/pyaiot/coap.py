@@ -693,6 +693,14 @@ class _BoundUDP6(MessageInterfaceUDP6):  # type: ignore[misc]
             return None
         return await super().determine_remote(request)
 
+    def datagram_msg_received(self, data: bytes, ancdata: Any, flags: int, address: Any) -> None:
+        # aiocoap catches only its own parse error; a string option that is not UTF-8 (or a value its
+        # option types refuse) would raise in the event loop. Anyone may send that: drop it, counted.
+        try:
+            super().datagram_msg_received(data, ancdata, flags, address)
+        except UnicodeDecodeError, ValueError:
+            self.log.warning("Ignoring unparsable message from %s", address)
+
 
 def _udp6_interfaces(context: Context) -> list[MessageInterfaceUDP6]:
     # One token and message manager per transport; the message interface is the socket.
