@@ -8,7 +8,7 @@ import textwrap
 
 from homeassistant.const import STATE_ON, STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import HomeAssistantError
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import device_registry as dr, entity_registry as er, issue_registry as ir
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -217,3 +217,45 @@ async def test_the_write_action_reaches_a_local_device(
         )
     assert caught.value.translation_key == "iotpy_unknown_variable"
     assert caught.value.translation_placeholders["device"] == "Heating relay"
+
+
+@pytest.mark.parametrize("iotpy_options", [{CONF_WATCH_INTERVAL: 0, CONF_WATCHDOG: 2}])
+async def test_the_reload_action_imports_an_edited_file_with_the_watch_off(
+    hass: HomeAssistant, devices_folder: Path, loaded_iotpy: MockConfigEntry
+) -> None:
+    await wait_for(hass, lambda: entity_id(hass, "sensor", RELAY, "heating_setpoint") is not None)
+    before = entity_id(hass, "sensor", RELAY, "heating_setpoint")
+    path = devices_folder / "heating_relay.py"
+    path.write_text(
+        path.read_text(encoding="utf-8").replace(
+            'self.addVariable("heating_switch_count", "number of relay switches")',
+            'self.addVariable("heating_switch_count", "number of relay switches")\n'
+            '        self.addVariable("heating_reloaded", "a variable added by an edit")\n'
+            '        self.setVariableValue("heating_reloaded", 5)',
+        ),
+        encoding="utf-8",
+    )
+    with pytest.raises(ServiceValidationError) as caught:
+        await hass.services.async_call(
+            DOMAIN, "iotpy_reload", {"config_entry_id": ENTRY_ID, "file": "nope.py"}, blocking=True
+        )
+    assert caught.value.translation_key == "iotpy_unknown_file"
+    assert entity_id(hass, "sensor", RELAY, "heating_reloaded") is None  # no watch: nothing seen yet
+
+    await hass.services.async_call(
+        DOMAIN, "iotpy_reload", {"config_entry_id": ENTRY_ID, "file": "heating_relay.py"}, blocking=True
+    )
+    await wait_for(hass, lambda: state_of(hass, "sensor", RELAY, "heating_reloaded") == "5")
+    assert entity_id(hass, "sensor", RELAY, "heating_setpoint") == before
+    await hass.services.async_call(DOMAIN, "iotpy_reload", {"config_entry_id": ENTRY_ID}, blocking=True)
+    await wait_for(hass, lambda: state_of(hass, "sensor", RELAY, "heating_reloaded") == "5")
+
+
+async def test_the_reload_action_refuses_what_is_not_a_loaded_files_entry(
+    hass: HomeAssistant, loaded_iotpy: MockConfigEntry
+) -> None:
+    assert await hass.config_entries.async_unload(ENTRY_ID)
+    for entry in (ENTRY_ID, "no_such_entry"):
+        with pytest.raises(ServiceValidationError) as caught:
+            await hass.services.async_call(DOMAIN, "iotpy_reload", {"config_entry_id": entry}, blocking=True)
+        assert caught.value.translation_key == "iotpy_not_a_files_entry"

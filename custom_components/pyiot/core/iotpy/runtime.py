@@ -268,6 +268,11 @@ class IotpyRuntime:
         """The user deleted the device: forget what was remembered of it (a running device reports anew)."""
         self._memory.pop(node_id, None)
 
+    @property
+    def files(self) -> tuple[str, ...]:
+        """The names of the device files found in the folder (imported or not), sorted."""
+        return tuple(sorted(self._files))
+
     async def async_reload(self, file: str | None = None) -> None:
         """Import `file` (a name such as `relay.py`), or every file, again, changed or not."""
         if not self._running:
