@@ -23,6 +23,7 @@ Printed figures, not assertions.
 import argparse
 import asyncio
 from collections.abc import Callable
+import cProfile
 import gc
 import json
 from pathlib import Path
@@ -99,6 +100,7 @@ async def measure(
 ) -> list[float]:
     """State writes per second of the sensors, one figure per repetition."""
     rates = []
+    profile = cProfile.Profile() if args.profile and "rates" not in args.profiled else None
     for rep in range(args.reps):
         first = 10 + rep * (args.messages // (args.devices * args.topics) + 1)
         counter = ha_harness.StateWriteCounter(hass, entity_ids, args.messages)
@@ -107,15 +109,22 @@ async def measure(
         )
         done = asyncio.Event()
         gc.collect()
+        if profile is not None:
+            profile.enable()
         load.go()
         result_task = asyncio.create_task(load.result())
         result_task.add_done_callback(lambda _, finished=done: finished.set())
         await counter.wait(done.is_set, IDLE)
         published = await result_task
+        if profile is not None:
+            profile.disable()
         counter.stop()
         if counter.count < args.messages:
             print(f"  (run {rep + 1}: {counter.count} of {args.messages} state writes)")
         rates.append(counter.count / (counter.t_last - published["t_first"]))
+    if profile is not None:  # the first side measured (PyIoT) only
+        args.profiled.add("rates")
+        profile.dump_stats(args.profile)
     return rates
 
 
@@ -232,6 +241,7 @@ async def ha_mqtt_side(
 
 
 def main(args: argparse.Namespace) -> None:
+    args.profiled = set()
     ha_harness.quiet_logging()
     workdir = Path(tempfile.mkdtemp(prefix="pyiot-bench-fmpyiot-ha-"))
     broker = start_mosquitto(workdir)
@@ -265,4 +275,7 @@ if __name__ == "__main__":
     parser.add_argument("--messages", type=int, default=20_000)
     parser.add_argument("--unrelated", type=int, default=10_000)
     parser.add_argument("--reps", type=int, default=3)
+    parser.add_argument(
+        "--profile", help="write a cProfile of the PyIoT side's value messages here (figures are slower then)"
+    )
     main(parser.parse_args())

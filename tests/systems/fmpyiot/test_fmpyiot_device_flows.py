@@ -263,6 +263,23 @@ async def test_topics_declared_and_described(hass: HomeAssistant) -> None:
     result = await submit({"topic": "T-HOME/+/x", "action": "button"})
     assert result["errors"] == {"topic": "fmpyiot_invalid_topic"}
 
+    # A reverse topic (typed like a topic) and a switch's own payloads.
+    result = await submit({"topic": "./voltage", "action": "read", "reverse_topic": " get_voltage "})
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    result = await submit({"topic": "./LED", "action": "switch", "on_payload": "1", "off_payload": "0"})
+    assert entry.options["devices"][MAC]["topics"]["./voltage"] == {"reverse_topic": "./get_voltage"}
+    assert entry.options["devices"][MAC]["topics"]["./LED"] == {
+        "action": "switch",
+        "on_payload": "1",
+        "off_payload": "0",
+    }
+    led = GatewaySettings.from_dict(entry.options).device(MAC).topics["./LED"]
+    assert (led.on_payload, led.off_payload) == ("1", "0")
+    result = await submit({"topic": "./LED", "action": "switch", "on_payload": "OFF"})
+    assert result["errors"] == {"off_payload": "fmpyiot_same_payloads"}
+    result = await submit({"topic": "./voltage", "action": "read", "reverse_topic": "a/+/b"})
+    assert result["errors"] == {"reverse_topic": "fmpyiot_invalid_topic"}
+
     # Read only, no class, no unit: the topic's settings are gone.
     await submit({"topic": "./temperature", "action": "read", "unit": " "})
     assert "./temperature" not in entry.options["devices"][MAC]["topics"]

@@ -47,6 +47,9 @@ from .const import (
     CONF_DEVICES,
     CONF_MANUAL_BASES,
     CONF_MAX_DEPTH,
+    CONF_OFF_PAYLOAD,
+    CONF_ON_PAYLOAD,
+    CONF_REVERSE_TOPIC,
     CONF_SLEEP_PERIOD,
     CONF_SLEEP_PERIODS,
     CONF_SLEEPING,
@@ -275,10 +278,18 @@ class FmPyIotMqttOptionsFlow(OptionsFlowWithReload):
         if user_input is not None:
             key = _topic_key(str(user_input[CONF_TOPIC]))
             device_class = _text(user_input, CONF_DEVICE_CLASS)
+            reverse = _text(user_input, CONF_REVERSE_TOPIC)
+            reverse = _topic_key(reverse) if reverse is not None else None
+            on_payload = _text(user_input, CONF_ON_PAYLOAD) or TopicSettings().on_payload
+            off_payload = _text(user_input, CONF_OFF_PAYLOAD) or TopicSettings().off_payload
             if not valid_topic_key(key):
                 errors[CONF_TOPIC] = "fmpyiot_invalid_topic"
             elif device_class and device_class not in _classes_for(known.get(key)):
                 errors[CONF_DEVICE_CLASS] = "fmpyiot_device_class_mismatch"
+            elif reverse is not None and not valid_topic_key(reverse):
+                errors[CONF_REVERSE_TOPIC] = "fmpyiot_invalid_topic"
+            elif on_payload == off_payload:
+                errors[CONF_OFF_PAYLOAD] = "fmpyiot_same_payloads"
             else:
                 action = str(user_input[CONF_ACTION])
                 topic = replace(
@@ -286,6 +297,9 @@ class FmPyIotMqttOptionsFlow(OptionsFlowWithReload):
                     action=None if action == READ_ONLY else ActionKind(action),
                     device_class=device_class,
                     unit=_text(user_input, CONF_UNIT),
+                    reverse_topic=reverse,
+                    on_payload=on_payload,
+                    off_payload=off_payload,
                 )
                 topics = {**device.topics, key: topic}
                 if topic == TopicSettings():

@@ -35,6 +35,9 @@ from .const import (
     CONF_ACTION,
     CONF_DEVICE,
     CONF_DEVICE_CLASS,
+    CONF_OFF_PAYLOAD,
+    CONF_ON_PAYLOAD,
+    CONF_REVERSE_TOPIC,
     CONF_SLEEP_PERIOD,
     CONF_SLEEP_PERIODS,
     CONF_SLEEPING,
@@ -129,7 +132,7 @@ def sleep_schema() -> vol.Schema:
 
 
 def topic_schema(topics: Iterable[str]) -> vol.Schema:
-    """One topic: an action (button, switch, text, number) or read only, its device class and unit."""
+    """One topic: read only or an action; its class, unit, reverse topic and switch payloads."""
     return vol.Schema(
         {
             vol.Required(CONF_TOPIC): SelectSelector(
@@ -149,5 +152,8 @@ def topic_schema(topics: Iterable[str]) -> vol.Schema:
                 )
             ),
             vol.Optional(CONF_UNIT): TextSelector(),
+            vol.Optional(CONF_REVERSE_TOPIC): TextSelector(),
+            vol.Optional(CONF_ON_PAYLOAD): TextSelector(),
+            vol.Optional(CONF_OFF_PAYLOAD): TextSelector(),
         }
     )
