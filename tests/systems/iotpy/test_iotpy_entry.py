@@ -50,6 +50,20 @@ def write(folder: Path, name: str, source: str) -> None:
     (folder / name).write_text(textwrap.dedent(source), encoding="utf-8")
 
 
+def add_relay_variable(folder: Path, name: str, value: int) -> None:
+    """Edit the relay's file: one more variable, set at start."""
+    path = folder / "heating_relay.py"
+    path.write_text(
+        path.read_text(encoding="utf-8").replace(
+            'self.addVariable("heating_switch_count", "number of relay switches")',
+            'self.addVariable("heating_switch_count", "number of relay switches")\n'
+            f'        self.addVariable("{name}", "a variable added by an edit")\n'
+            f'        self.setVariableValue("{name}", {value})',
+        ),
+        encoding="utf-8",
+    )
+
+
 async def test_example_devices_become_devices_with_live_variables(
     hass: HomeAssistant, loaded_iotpy: MockConfigEntry
 ) -> None:
@@ -184,14 +198,7 @@ async def test_an_edited_file_is_reloaded_with_its_entities_kept(
 ) -> None:
     await wait_for(hass, lambda: entity_id(hass, "sensor", RELAY, "heating_setpoint") is not None)
     before = entity_id(hass, "sensor", RELAY, "heating_setpoint")
-    path = devices_folder / "heating_relay.py"
-    source = path.read_text(encoding="utf-8").replace(
-        'self.addVariable("heating_switch_count", "number of relay switches")',
-        'self.addVariable("heating_switch_count", "number of relay switches")\n'
-        '        self.addVariable("heating_added", "a variable added by an edit")\n'
-        '        self.setVariableValue("heating_added", 7)',
-    )
-    path.write_text(source, encoding="utf-8")
+    add_relay_variable(devices_folder, "heating_added", 7)
     await wait_for(hass, lambda: state_of(hass, "sensor", RELAY, "heating_added") == "7")
     assert entity_id(hass, "sensor", RELAY, "heating_setpoint") == before
 
@@ -225,16 +232,7 @@ async def test_the_reload_action_imports_an_edited_file_with_the_watch_off(
 ) -> None:
     await wait_for(hass, lambda: entity_id(hass, "sensor", RELAY, "heating_setpoint") is not None)
     before = entity_id(hass, "sensor", RELAY, "heating_setpoint")
-    path = devices_folder / "heating_relay.py"
-    path.write_text(
-        path.read_text(encoding="utf-8").replace(
-            'self.addVariable("heating_switch_count", "number of relay switches")',
-            'self.addVariable("heating_switch_count", "number of relay switches")\n'
-            '        self.addVariable("heating_reloaded", "a variable added by an edit")\n'
-            '        self.setVariableValue("heating_reloaded", 5)',
-        ),
-        encoding="utf-8",
-    )
+    add_relay_variable(devices_folder, "heating_reloaded", 5)
     with pytest.raises(ServiceValidationError) as caught:
         await hass.services.async_call(
             DOMAIN, "iotpy_reload", {"config_entry_id": ENTRY_ID, "file": "nope.py"}, blocking=True
