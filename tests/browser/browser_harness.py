@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import json
 import os
 from pathlib import Path
+import re
 import shutil
 import signal
 import socket
@@ -43,6 +44,8 @@ CHROMIUM_ARGS = [
 USERNAME = "browser"
 PASSWORD = "browser-test-password"  # noqa: S105 - a throw-away instance on loopback
 STARTUP_TIMEOUT = 240.0
+RAW_PLACEHOLDER = re.compile(r"\{[a-z_]+\}")
+"""A `{device}` left in rendered text: a placeholder the step did not fill."""
 
 DEMO_ZONE = "Browser zone"
 HEATER = "input_boolean.browser_heater"
@@ -327,6 +330,9 @@ def translation_problems(text: str) -> list[str]:
     problems = []
     if "Translation error" in text:
         problems.append("Translation error")
+    if "MISSING" in text:  # the frontend's mark of a placeholder the step did not fill
+        problems.append("MISSING value")
+    problems.extend(f"raw placeholder {name}" for name in RAW_PLACEHOLDER.findall(text))
     markers = (
         "component.pyiot.",
         "config.step.",
@@ -386,3 +392,36 @@ def show_dashboard(
     wait_for_frontend(page)
     path = save_dashboard(page, url_path, "PyIoT", cards)
     navigate(page, ha.url + path)
+
+
+@contextlib.contextmanager
+def simulator(module: str, *args: str, ready: str) -> Iterator[subprocess.Popen[str]]:
+    """`python -m tools.simulators.<module> *args` until the context ends; returns once its log says `ready`.
+
+    Its output (stderr included) goes to artifacts/<module>.log.
+    """
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    log = ARTIFACTS / f"{module}.log"
+    with log.open("w", encoding="utf-8") as output:
+        process = subprocess.Popen(  # noqa: S603
+            [sys.executable, "-m", f"tools.simulators.{module}", *args],
+            cwd=ROOT,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            text=True,
+        )
+        try:
+            deadline = time.monotonic() + 60
+            while ready not in log.read_text(encoding="utf-8"):
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"{module} did not start:\n{log.read_text(encoding='utf-8')}")
+                time.sleep(0.2)
+            yield process
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=10)

@@ -228,3 +228,54 @@ def close_dialog(page: Page) -> None:
         return
     page.reload()
     page.wait_for_function(f"() => ({CURRENT_STEP})() === null", timeout=10_000)
+
+
+MENU_ITEMS = "ha-md-list-item, ha-list-item, mwc-list-item"
+
+SET_FORM = """(data) => {
+  const find = (root, tag) => {
+    for (const node of root.querySelectorAll('*')) {
+      if (node.tagName.toLowerCase() === tag) return node;
+      if (node.shadowRoot) { const found = find(node.shadowRoot, tag); if (found) return found; }
+    }
+    return null;
+  };
+  const form = find(document, 'step-flow-form');
+  const event = new CustomEvent('value-changed', { detail: { value: data } });
+  form.shadowRoot.querySelector('ha-form').dispatchEvent(event);
+}"""
+
+
+def open_entry_flow(page: Page, url: str, title: str, kind: str) -> dict[str, object]:
+    """Open the options ("Configure") or reconfigure flow of an entry from its integration page."""
+    navigate(page, f"{url}/config/integrations/integration/pyiot")
+    row = page.locator("ha-config-entry-row", has_text=title).first
+    if kind == "options":
+        row.get_by_role("button", name="Configure").click()
+    else:
+        row.locator("ha-dropdown").first.click()
+        row.locator("ha-dropdown-item", has_text="Reconfigure").first.click()
+    return wait_for_new_step(page, None)
+
+
+def choose(page: Page, step: dict[str, object], label: str) -> dict[str, object]:
+    """Click the menu option that reads `label` (its translated text, as a user sees it)."""
+    page.locator("step-flow-menu").locator(MENU_ITEMS).filter(has_text=label).first.click()
+    return wait_for_new_step(page, step)
+
+
+def submit(page: Page, step: dict[str, object], data: dict[str, object] | None) -> dict[str, object]:
+    """Put `data` in the form shown (as its fields would; None: as it is) and press its submit button."""
+    if data is not None:
+        page.evaluate(SET_FORM, data)
+    page.locator("dialog-data-entry-flow ha-button[slot='primaryAction']").click()
+    return wait_for_new_step(page, step)
+
+
+def step_placeholders(page: Page) -> dict[str, str]:
+    """The description placeholders of the step shown."""
+    script = CURRENT_STEP.replace(
+        "return { element:", "return { placeholders: step.description_placeholders || {}, element:"
+    )
+    shown = page.evaluate(script)
+    return dict(shown["placeholders"]) if shown else {}

@@ -11,14 +11,22 @@ import json
 from pathlib import Path
 import re
 
-from browser_harness import HaInstance, navigate  # type: ignore[import-not-found]
-from flow_walker import Walk, close_dialog, open_add_integration, record, wait_for_new_step, walk_forms  # type: ignore[import-not-found]
+from browser_harness import HaInstance  # type: ignore[import-not-found]
+from flow_walker import (  # type: ignore[import-not-found]
+    MENU_ITEMS,
+    Walk,
+    close_dialog,
+    open_add_integration,
+    open_entry_flow,
+    record,
+    wait_for_new_step,
+    walk_forms,
+)
 from playwright.sync_api import Page
 
 CONFIG_ERRORS: dict[str, str] = json.loads(
     (Path(__file__).parents[2] / "custom_components/pyiot/translations/en.json").read_text(encoding="utf-8")
 )["config"]["error"]
-MENU_ITEMS = "ha-md-list-item, ha-list-item, mwc-list-item"
 NEEDS_A_DEVICE_IN_RANGE = {"ble_gatt"}
 """Kinds whose flow ends in a (translated) abort when no device is there: no radio in this test."""
 NEEDS_A_SERVER = {"pyaiot_broker", "iotpy_server"}
@@ -29,18 +37,6 @@ flow stay open."""
 
 def menu_options(page: Page) -> list[str]:
     return list(page.locator("step-flow-menu").evaluate("element => element.step.menu_options"))
-
-
-def open_entry_flow(page: Page, ha: HaInstance, title: str, kind: str) -> dict[str, object]:
-    """Open the options ("Configure") or reconfigure flow of an entry from its integration page."""
-    navigate(page, f"{ha.url}/config/integrations/integration/pyiot")
-    row = page.locator("ha-config-entry-row", has_text=title).first
-    if kind == "options":
-        row.get_by_role("button", name="Configure").click()
-    else:
-        row.locator("ha-dropdown").first.click()
-        row.locator("ha-dropdown-item", has_text="Reconfigure").first.click()
-    return wait_for_new_step(page, None)
 
 
 def test_every_pyiot_form_renders_translated(ha: HaInstance, page: Page) -> None:
@@ -68,7 +64,7 @@ def test_every_pyiot_form_renders_translated(ha: HaInstance, page: Page) -> None
                     ("reconfigure", "supports_reconfigure"),
                 ):
                     if entry.get(supported):
-                        step = open_entry_flow(page, ha, str(entry["title"]), kind)
+                        step = open_entry_flow(page, ha.url, str(entry["title"]), kind)
                         walk_forms(page, walk, f"{option}-{kind}", step)
                         close_dialog(page)
                 ha.api.request("DELETE", f"/api/config/config_entries/entry/{entry['entry_id']}")
