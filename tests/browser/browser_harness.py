@@ -395,13 +395,13 @@ def show_dashboard(
 
 
 @contextlib.contextmanager
-def simulator(module: str, *args: str, ready: str) -> Iterator[subprocess.Popen[str]]:
-    """`python -m tools.simulators.<module> *args` until the context ends; returns once its log says `ready`.
+def simulator(module: str, *args: str, ready: str, name: str = "") -> Iterator[Path]:
+    """`python -m tools.simulators.<module> *args` until the context ends, once its log says `ready`.
 
-    Its output (stderr included) goes to artifacts/<module>.log.
+    Its output (stderr included) goes to artifacts/<name or module>.log, the path returned.
     """
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    log = ARTIFACTS / f"{module}.log"
+    log = ARTIFACTS / f"{name or module}.log"
     with log.open("w", encoding="utf-8") as output:
         process = subprocess.Popen(  # noqa: S603
             [sys.executable, "-m", f"tools.simulators.{module}", *args],
@@ -417,7 +417,7 @@ def simulator(module: str, *args: str, ready: str) -> Iterator[subprocess.Popen[
                 if process.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(f"{module} did not start:\n{log.read_text(encoding='utf-8')}")
                 time.sleep(0.2)
-            yield process
+            yield log
         finally:
             process.terminate()
             try:
