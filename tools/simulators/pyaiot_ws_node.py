@@ -22,6 +22,7 @@ import aiohttp
 
 _LOGGER = logging.getLogger("pyaiot_ws_node")
 DEFAULT_PORT = 8001
+RECONNECT_DELAY = 2.0
 
 
 class SimulatedWsNode:
@@ -82,6 +83,15 @@ class SimulatedWsNode:
         self._socket = None
         self.closed.set()
 
+    async def keep_connected(self, session: aiohttp.ClientSession, url: str) -> None:
+        """Serve, and connect again `RECONNECT_DELAY` s after the gateway is gone or not up yet."""
+        while True:
+            try:
+                await self.run(session, url)
+            except (aiohttp.ClientError, OSError) as err:
+                _LOGGER.debug("%s: no gateway at %s (%s)", self.name, url, err)
+            await asyncio.sleep(RECONNECT_DELAY)
+
     async def close(self) -> None:
         """Close the connection."""
         if self._socket is not None:
@@ -98,7 +108,7 @@ async def run_nodes(url: str, count: int, *, stop: asyncio.Event, period: float 
     rng = random.Random()
     nodes = [SimulatedWsNode(f"fd00::{index + 1:x}", name=f"websocket {index + 1}") for index in range(count)]
     async with aiohttp.ClientSession() as session:
-        tasks = [asyncio.create_task(node.run(session, url)) for node in nodes]
+        tasks = [asyncio.create_task(node.keep_connected(session, url)) for node in nodes]
 
         async def periodic() -> None:
             while True:
