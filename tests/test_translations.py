@@ -109,3 +109,12 @@ def test_the_icu_check_catches_what_the_frontend_rejects() -> None:
     assert errors.keys() == {"tag", "unclosed", "brace"}
     assert errors["tag"].startswith("INVALID_TAG")
     assert errors["unclosed"].startswith("UNCLOSED_TAG")
+
+
+def test_form_errors_are_plain_text() -> None:
+    """The frontend shows a form's errors as they are, not as markdown: a `code` span shows its backticks."""
+    errors = {
+        f"{flow}.{key}": text for flow in ("config", "options") for key, text in EN[flow]["error"].items()
+    }
+    assert len(errors) > 20
+    assert {key: text for key, text in errors.items() if "`" in text or "**" in text} == {}

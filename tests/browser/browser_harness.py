@@ -333,6 +333,8 @@ def translation_problems(text: str) -> list[str]:
     if "MISSING" in text:  # the frontend's mark of a placeholder the step did not fill
         problems.append("MISSING value")
     problems.extend(f"raw placeholder {name}" for name in RAW_PLACEHOLDER.findall(text))
+    if "`" in text:  # markdown shown as it is: a form's errors, labels and menu options are plain text
+        problems.append("raw markdown backtick")
     markers = (
         "component.pyiot.",
         "config.step.",
