@@ -17,6 +17,7 @@ Standard library only (it runs with `.venv/bin/python` before and while Home Ass
 """
 
 import argparse
+from collections import Counter
 from collections.abc import Callable, Iterable
 import contextlib
 import json
@@ -551,6 +552,7 @@ def check(ha: HomeAssistant, timeout: float) -> None:
     if len(ha.entries(DOMAIN)) > 1:
         check_zone(ha, timeout, pyiot_entities)
     check_entries_loaded(ha)
+    check_every_entry_shows_values(ha, timeout)
 
 
 def check_entries_loaded(ha: HomeAssistant) -> None:
@@ -562,6 +564,29 @@ def check_entries_loaded(ha: HomeAssistant) -> None:
 
     titles = wait_until("every PyIoT entry to load", 60, entries_loaded)
     say(f"check: every PyIoT entry is loaded: {', '.join(titles)}")
+
+
+LIVE_ENTITIES_PER_ENTRY = (
+    "{{ integration_entities('pyiot') | reject('is_state', ['unknown', 'unavailable'])"
+    " | map('config_entry_id') | list | tojson }}"
+)
+
+
+def check_every_entry_shows_values(ha: HomeAssistant, timeout: float) -> None:
+    """Every PyIoT entry has at least one entity with a live state: each simulated system is wired."""
+    titles = {entry["entry_id"]: entry["title"] for entry in ha.entries(DOMAIN)}
+
+    def live_per_entry() -> dict[str, int] | None:
+        live = Counter(json.loads(ha.template(LIVE_ENTITIES_PER_ENTRY)))
+        return {titles[e]: live[e] for e in titles} if all(live[e] for e in titles) else None
+
+    try:
+        counts = wait_until("every PyIoT entry to show values", timeout, live_per_entry)
+    except TimeoutError as err:
+        live = Counter(json.loads(ha.template(LIVE_ENTITIES_PER_ENTRY)))
+        silent = ", ".join(title for entry_id, title in titles.items() if not live[entry_id])
+        raise TimeoutError(f"{err}; no live entity in: {silent}") from err
+    say("check: every PyIoT entry shows values: " + ", ".join(f"{t} {n}" for t, n in counts.items()))
 
 
 def check_zone(ha: HomeAssistant, timeout: float, pyiot_entities: Callable[[], list[str]]) -> None:
