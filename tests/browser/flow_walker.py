@@ -154,17 +154,21 @@ def dialog_text(page: Page) -> str:
 
 def wait_for_new_step(page: Page, previous: dict[str, object] | None) -> dict[str, object]:
     """Wait until the dialog shows another step than `previous` (or a form with errors)."""
-    page.wait_for_function(
-        f"""(previous) => {{
+    try:
+        page.wait_for_function(
+            f"""(previous) => {{
             const step = ({CURRENT_STEP})();
             if (!step) return previous !== null;  // the dialog closed itself
             if (!previous) return step.element !== 'step-flow-progress';
             return step.element !== previous.element || step.step_id !== previous.step_id
                 || JSON.stringify(step.errors) !== JSON.stringify(previous.errors);
         }}""",
-        arg=previous,
-        timeout=30_000,
-    )
+            arg=previous,
+            timeout=30_000,
+        )
+    except PlaywrightError:
+        screenshot(page, "timeout-waiting-for-a-new-step")  # what the user saw instead
+        raise
     page.wait_for_timeout(300)  # let the step render its texts
     return current_step(page) or {"element": "closed", "step_id": None, "errors": None}
 
@@ -211,6 +215,14 @@ def open_add_integration(page: Page, url: str, brand: str) -> dict[str, object]:
     search = page.locator("dialog-add-integration input").first
     search.fill(brand)
     page.locator("dialog-add-integration").get_by_text(brand, exact=True).click()
+    another = page.locator("dialog-add-integration").get_by_text(f"Set up another instance of {brand}")
+    for _ in range(150):  # 30 s
+        if current_step(page) is not None:
+            break
+        if another.is_visible():  # devices it discovered are offered first, as to a user
+            another.click()
+            break
+        page.wait_for_timeout(200)
     return wait_for_new_step(page, None)
 
 

@@ -109,6 +109,23 @@ async def test_mqtt_discovery_offers_once(hass: HomeAssistant) -> None:
     assert second["reason"] == "already_in_progress"
 
 
+async def test_user_goes_on_while_the_devices_are_offered(hass: HomeAssistant, mqtt_configured: None) -> None:
+    """A user who adds the entry by hand while discovery offers it is not told "already in progress"."""
+    offered = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_MQTT}, data=_time_request()
+    )
+    assert offered["type"] is FlowResultType.FORM
+    [progress] = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert progress["context"]["title_placeholders"] == {"node": "FmPyIOT MQTT devices"}
+
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {"next_step_id": FMPYIOT_MQTT})
+    assert result["type"] is FlowResultType.FORM
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert hass.config_entries.flow.async_progress_by_handler(DOMAIN) == []  # the offer ended with it
+
+
 async def test_mqtt_discovery_already_configured(hass: HomeAssistant) -> None:
     _entry(hass)
     result = await hass.config_entries.flow.async_init(

@@ -57,6 +57,7 @@ from .const import (
     CONF_TOPIC,
     CONF_UNIT,
     FMPYIOT_MQTT,
+    FMPYIOT_MQTT_TITLE,
     REAUTH_NODE,
 )
 from .flow_schemas import (
@@ -86,7 +87,8 @@ class FmPyIotConfigSteps(ConfigFlow):
         """One entry serves every FmPyIOT device on HA's MQTT broker."""
         if not self.hass.config_entries.async_entries(MQTT_DOMAIN, include_disabled=False):
             return self.async_abort(reason="mqtt_not_configured")
-        await self.async_set_unique_id(FMPYIOT_MQTT)
+        # A user who picks it while the broker's devices are offered as discovered goes on (that offer ends)
+        await self.async_set_unique_id(FMPYIOT_MQTT, raise_on_progress=False)
         self._abort_if_unique_id_configured()
         if user_input is None:
             return self.async_show_form(step_id=FMPYIOT_MQTT)
@@ -96,6 +98,7 @@ class FmPyIotConfigSteps(ConfigFlow):
         """A device asked the time on `/FmPyIOT/datetime_`: there are FmPyIOT devices on the broker."""
         await self.async_set_unique_id(FMPYIOT_MQTT)
         self._abort_if_unique_id_configured()
+        self.context["title_placeholders"] = {"node": FMPYIOT_MQTT_TITLE}
         return await self.async_step_fmpyiot_mqtt_confirm()
 
     async def async_step_fmpyiot_mqtt_confirm(
@@ -108,7 +111,7 @@ class FmPyIotConfigSteps(ConfigFlow):
 
     def _create_fmpyiot_mqtt_entry(self) -> ConfigFlowResult:
         return self.async_create_entry(
-            title="FmPyIOT MQTT devices",
+            title=FMPYIOT_MQTT_TITLE,
             data={CONF_ENTRY_TYPE: FMPYIOT_MQTT},
             options=GatewaySettings().as_dict(),
         )

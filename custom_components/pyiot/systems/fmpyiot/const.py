@@ -4,6 +4,7 @@ from typing import Final
 
 FMPYIOT_MQTT: Final = "fmpyiot_mqtt"
 """Entry kind: every FmPyIOT device on Home Assistant's MQTT broker."""
+FMPYIOT_MQTT_TITLE: Final = "FmPyIOT MQTT devices"
 
 DISCOVERY_TOPIC: Final = "/FmPyIOT/datetime_"
 """Every device asks the time here every 10 s until its clock is set; the manifest's MQTT discovery topic."""
