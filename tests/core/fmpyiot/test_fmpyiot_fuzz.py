@@ -32,6 +32,7 @@ from custom_components.pyiot.core.protocols.fmpyiot.payloads import (
     decode,
     encode,
 )
+from custom_components.pyiot.core.protocols.fmpyiot.settings import TopicSettings
 from custom_components.pyiot.core.protocols.fmpyiot.sysinfo import (
     SysInfoError,
     diagnostic_values,
@@ -47,6 +48,7 @@ from custom_components.pyiot.core.protocols.fmpyiot.values import (
     Shape,
     convert,
     guess_measurement,
+    parse_switch_state,
 )
 from custom_components.pyiot.core.protocols.fmpyiot.web_pages import (
     WebPageError,
@@ -55,6 +57,7 @@ from custom_components.pyiot.core.protocols.fmpyiot.web_pages import (
     parse_status,
     parse_topics,
 )
+from custom_components.pyiot.core.protocols.fmpyiot.writes import switch_state
 from tests.core.fmpyiot.fmpyiot_helpers import FakeLink, FmPyIotListener
 from tests.support.manual_clock import ManualClock
 
@@ -235,6 +238,27 @@ def test_settings_read_or_raise_a_settings_error(data: dict[str, Any]) -> None:
         assert GatewaySettings.from_dict(parsed.as_dict()) == parsed
         return
     assert key
+
+
+SWITCH_WORD = st.sampled_from(
+    ["ON", "OFF", "on", " Off ", "true", "FALSE", "1", "0", "yes", "no", "Marche", "Arrêt"]
+)
+
+
+@FUZZ
+@given(value=JSON | SWITCH_WORD, on=SWITCH_WORD | st.text(max_size=8), off=SWITCH_WORD | st.text(max_size=8))
+def test_switch_states_are_a_bool_or_none(value: object, on: str, off: str) -> None:
+    parsed = parse_switch_state(value)
+    assert parsed is None or isinstance(parsed, bool)
+    topic = TopicSettings(on_payload=on or "ON", off_payload=off or "OFF")
+    state = switch_state(value, topic)
+    assert state is None or isinstance(state, bool)
+    if value == topic.on_payload:
+        assert state is True  # the user's payloads first, even a word that means the opposite
+    elif value == topic.off_payload:
+        assert state is False
+    else:
+        assert state == parsed
 
 
 @FUZZ
