@@ -13,6 +13,7 @@ from custom_components.pyiot.core.iotpy import (
     VariableSettings,
     WriteProblem,
 )
+from custom_components.pyiot.core.iotpy.variable_errors import VARIABLE_ERRORS_KEY
 from custom_components.pyiot.core.nodes import PointKind
 from tests.support import iotpy_gates
 from tests.support.iotpy_fixtures import SENSOR, DeviceFolder, ProblemRecorder, RuntimeFactory
@@ -355,7 +356,9 @@ async def test_settings_expose_variables_as_number_and_switch(
         }
     }
     runtime = await start_runtime(variable_settings=settings)
-    await listener.wait_for(lambda: node in listener.points and len(listener.points[node]) == 2)
+    await listener.wait_for(
+        lambda: node in listener.points and len(listener.points[node].keys() - {VARIABLE_ERRORS_KEY}) == 2
+    )
     level, relay = listener.points[node]["level"], listener.points[node]["relay"]
     assert (level.kind, level.writable, level.unit, level.minimum, level.maximum, level.step) == (
         PointKind.NUMBER,
@@ -474,7 +477,7 @@ async def test_more_devices_and_variables_than_allowed_are_cut(
     pytest_warns = await start_runtime(max_devices_per_file=2, max_variables_per_device=3)
     await listener.wait_for(lambda: len(listener.values("many/many1", "v2")) >= 2)
     assert set(listener.points) == {"many/many0", "many/many1"}
-    assert set(listener.points["many/many0"]) == {"v0", "v1", "v2"}
+    assert set(listener.points["many/many0"]) == {"v0", "v1", "v2", VARIABLE_ERRORS_KEY}
     assert len(pytest_warns._registry.devices) == 2
 
 

@@ -4,7 +4,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ..nodes.model import NodeInfo, PointSpec
+from ..nodes.model import NodeInfo, PointSpec, StateWithAttributes
 from .api import Device, device_label
 from .runner import DeviceRunner
 from .values import Unusable, ValueKind, safe_text
@@ -63,6 +63,9 @@ class DeviceEntry:
         self.hung = False
         self.ended = False
         self.watched_variables = 0
+        self.errors: dict[str, tuple[str, int | str, str]] = {}
+        """Variables in error by key: (name, status, error), for the Variable errors sensor."""
+        self.errors_reported: StateWithAttributes | None = None
 
     def attach(self) -> None:
         """Observe every variable of the device, now and when it adds more."""

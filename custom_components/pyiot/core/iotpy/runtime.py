@@ -50,6 +50,7 @@ from .runner import (
 )
 from .scan import FileStamp, ScanResult, scan_folder
 from .values import Unusable, ValueKind, convert, infer_kind
+from .variable_errors import VARIABLE_ERRORS_KEY, VARIABLE_ERRORS_POINT, is_error, variable_errors
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -164,6 +165,8 @@ class IotpyRuntime:
         self._files: dict[str, _File] = {}
         self._entries: dict[str, DeviceEntry] = {}
         self._memory: dict[str, _Memory] = {}
+        self._with_errors_sensor: set[str] = set()
+        """Nodes the listener was given the Variable errors point of (once: a reload changes no point)."""
         self._problems: dict[str, Problem] = {}
         self._lock = asyncio.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -267,6 +270,7 @@ class IotpyRuntime:
     def forget_node(self, node_id: str) -> None:
         """The user deleted the device: forget what was remembered of it (a running device reports anew)."""
         self._memory.pop(node_id, None)
+        self._with_errors_sensor.discard(node_id)
 
     @property
     def files(self) -> tuple[str, ...]:
@@ -485,8 +489,17 @@ class IotpyRuntime:
         entry.attach()
         entry.reported_available = True
         self._listener.node_seen(entry.info)
-        self._report_all(entry)
+        self._report_everything(entry)
         entry.runner.start()
+
+    def _report_everything(self, entry: DeviceEntry) -> None:
+        """Every variable and the Variable errors sensor, as new (the hub may have forgotten them)."""
+        if entry.node_id not in self._with_errors_sensor:
+            self._with_errors_sensor.add(entry.node_id)
+            self._listener.points_seen(entry.node_id, [VARIABLE_ERRORS_POINT])
+        entry.errors_reported = None
+        self._report_all(entry)
+        self._report_errors(entry)
 
     def _report_all(self, entry: DeviceEntry) -> None:
         """Every variable's point and state (at start, after a reload, when back after a failure)."""
@@ -497,6 +510,7 @@ class IotpyRuntime:
         for record in list(entry.variables.values()):
             if record.key in present_keys:
                 continue
+            entry.errors.pop(record.key, None)
             # A variable the device no longer has (or not yet, after a restart): shown unavailable.
             if record.point is None and record.kind is not None:
                 record.point = point_for(
@@ -537,6 +551,7 @@ class IotpyRuntime:
                 self._listener.point_unavailable(entry.node_id, record.key)
             return
         snapshot = variable.snapshot
+        self._note_error(entry, record.key, name, snapshot)
         settings = self._settings_for(entry.node_id, record.key)
         if record.kind is None:
             # Decided once, then kept (and remembered across restarts), so a point never changes kind
@@ -554,6 +569,19 @@ class IotpyRuntime:
             record.point = point
             self._listener.points_seen(entry.node_id, [point])
         self._report_state(entry, record, snapshot, kind)
+
+    def _note_error(self, entry: DeviceEntry, key: str, name: Any, snapshot: VariableSnapshot) -> None:
+        if is_error(snapshot.status_value, snapshot.error_text):
+            entry.errors[key] = (str(name), snapshot.status_value, snapshot.error_text)
+        elif entry.errors.pop(key, None) is None:
+            return  # the common case: a good variable that was good
+        self._report_errors(entry)
+
+    def _report_errors(self, entry: DeviceEntry) -> None:
+        state = variable_errors(entry.errors.values())
+        if state != entry.errors_reported:
+            entry.errors_reported = state
+            self._listener.value_received(entry.node_id, VARIABLE_ERRORS_KEY, state)
 
     def _report_state(
         self, entry: DeviceEntry, record: VariableRecord, snapshot: VariableSnapshot, kind: ValueKind
@@ -664,7 +692,7 @@ class IotpyRuntime:
         entry.reported_available = available
         if available:
             self._listener.node_seen(entry.info)
-            self._report_all(entry)
+            self._report_everything(entry)
         else:
             self._listener.node_lost(entry.node_id)
 

@@ -17,6 +17,7 @@ import probatio as vol
 
 from ...const import CONF_ENTRY_TYPE
 from ...core.iotpy import IotpyRuntime
+from ...core.iotpy.variable_errors import VARIABLE_ERRORS_KEY
 from ...core.protocols.iotpy import AddressError, IotpyServerClient, IotpyServerError, ServerAddress
 from ...hub import NodeHub
 from .const import (
@@ -325,7 +326,8 @@ class IotpyServerOptionsFlow(VariableSettingsSteps):
             return []
         view = transport.view
         state = hub.nodes.get(transport.node_id)
-        stored = [key for key in state.points if key not in view.names] if state is not None else []
+        shown = {*view.names, VARIABLE_ERRORS_KEY}  # the errors sensor is no variable to set up
+        stored = [key for key in state.points if key not in shown] if state is not None else []
         choices = []
         for name in [*view.names, *stored]:
             variable = view.variable(name)

@@ -18,6 +18,7 @@ from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, Upda
 
 from ...const import DOMAIN, LOGGER
 from ...core.iotpy import IotpyWriteError
+from ...core.iotpy.variable_errors import VARIABLE_ERRORS_KEY, VARIABLE_ERRORS_POINT, variable_errors
 from ...core.nodes import NodeInfo, PointSpec
 from ...core.protocols.iotpy import (
     Fetched,
@@ -191,18 +192,27 @@ class IotpyServerTransport:
     @callback
     def _report(self) -> None:
         changed = [point for point in self.view.points() if self._reported.get(point.key) != point]
+        if VARIABLE_ERRORS_KEY not in self._reported:
+            changed.append(VARIABLE_ERRORS_POINT)
         if changed:
             self._hub.points_seen(self.node_id, changed)
             self._reported.update((point.key, point) for point in changed)
         if (kinds := self.view.export()) != self._kinds:
             self._kinds = kinds
             self._store.async_delay_save(self._stored, SAVE_DELAY)
+        self._hub.value_received(self.node_id, VARIABLE_ERRORS_KEY, self._errors())
         for name in self._reported:
+            if name == VARIABLE_ERRORS_KEY:
+                continue
             variable = self.view.get(name)
             if variable is not None and variable.available:
                 self._hub.value_received(self.node_id, name, variable.value)
             else:
                 self._hub.point_unavailable(self.node_id, name)
+
+    def _errors(self) -> Any:
+        present = (self.view.variable(name) for name in self.view.present)
+        return variable_errors((v.name, v.status, v.error) for v in present if v is not None)
 
     def _stored(self) -> dict[str, Any]:
         return {"kinds": self.view.export()}

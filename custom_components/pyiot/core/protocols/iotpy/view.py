@@ -123,6 +123,11 @@ class ServerView:
         """Every variable ever seen, in the server's order (those gone since are kept, unavailable)."""
         return list(self._variables)
 
+    @property
+    def present(self) -> list[str]:
+        """The variables of the last answer, in the server's order."""
+        return [name for name in self._variables if name in self._present]
+
     def variable(self, name: str) -> RemoteVariable | None:
         """What the server last said of variable `name`, if it was ever seen."""
         return self._variables.get(name)
