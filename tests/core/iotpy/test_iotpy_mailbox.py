@@ -58,6 +58,31 @@ async def test_a_large_delivery_is_split_over_loop_iterations() -> None:
     mailbox.close()
 
 
+async def test_costly_deliveries_yield_the_loop_after_a_time_slice() -> None:
+    """Each delivery costs 1 ms (a clock that moves as they run): at most 3 per iteration of 2.5 ms."""
+    loop = asyncio.get_running_loop()
+    now = [0.0]
+    iterations: list[int] = []
+    tick = [0]
+
+    def deliver(key: int) -> None:
+        now[0] += 0.001
+        iterations.append(tick[0])
+
+    mailbox: Mailbox[int, None] = Mailbox(
+        loop, deliver, lambda _: None, interval=0.0, batch=100, time_slice=0.0025, clock=lambda: now[0]
+    )
+    for key in range(30):
+        mailbox.post_key(key)
+    while len(iterations) < 30:
+        tick[0] += 1
+        await asyncio.sleep(0)
+    per_iteration = [iterations.count(value) for value in set(iterations)]
+    assert max(per_iteration) == 3
+    assert mailbox.delivered == 30
+    mailbox.close()
+
+
 async def test_nothing_is_delivered_after_close() -> None:
     loop = asyncio.get_running_loop()
     delivered: list[str] = []

@@ -6,6 +6,7 @@ from typing import Any
 
 from ..nodes.model import NodeInfo, PointSpec, StateWithAttributes
 from .api import Device, device_label
+from .points import VariableSettings
 from .runner import DeviceRunner
 from .values import Unusable, ValueKind, safe_text
 
@@ -23,6 +24,8 @@ class VariableRecord:
     kind: ValueKind | None = None
     point: PointSpec | None = None
     """The point last reported with `points_seen`."""
+    point_made_of: tuple[ValueKind, VariableSettings] | None = None
+    """The kind and settings `point` was made of: the same again need no new point (the hot path)."""
     unusable: Unusable | None = None
     """Why the device's good value cannot be shown (PyIoT's reason, shown as an attribute)."""
 

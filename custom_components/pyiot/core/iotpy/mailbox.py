@@ -3,8 +3,9 @@
 A device thread only marks a variable as changed (a set under a lock) and, if no delivery is pending,
 asks the loop for one (`call_soon_threadsafe`, once per delivery, not once per value). The loop
 delivers at most once per `interval`, reading each variable's latest state then: ten values of one
-variable between two deliveries cost one report. A delivery handles at most `batch` items per loop
-iteration, so a thousand changed variables never hold the loop for long.
+variable between two deliveries cost one report. A delivery handles at most `batch` items, and for at
+most `time_slice` seconds, per loop iteration, so a thousand changed variables never hold the loop for
+long, however costly each delivery is (in Home Assistant each is a state write).
 """
 
 import asyncio
@@ -25,6 +26,7 @@ class Mailbox[K: Hashable, E]:
         *,
         interval: float,
         batch: int,
+        time_slice: float = 0.001,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         """Deliver through `deliver_key` / `deliver_event` (in the loop; they must not raise)."""
@@ -33,6 +35,7 @@ class Mailbox[K: Hashable, E]:
         self._deliver_event = deliver_event
         self._interval = interval
         self._batch = max(1, batch)
+        self._time_slice = time_slice
         self._clock = clock
         self._lock = threading.Lock()
         self._keys: dict[K, None] = {}
@@ -108,6 +111,7 @@ class Mailbox[K: Hashable, E]:
     def _drain(self) -> None:
         self._drain_handle = None
         budget = self._batch
+        until = self._clock() + self._time_slice
         while self._backlog_events and budget > 0 and not self._closed:
             budget -= 1
             self._deliver_event(self._backlog_events.popleft())
@@ -115,6 +119,8 @@ class Mailbox[K: Hashable, E]:
             budget -= 1
             self.delivered += 1
             self._deliver_key(self._backlog_keys.popleft())
+            if self._clock() > until:
+                break
         if (self._backlog_events or self._backlog_keys) and self._drain_handle is None and not self._closed:
             self._drain_handle = self._loop.call_soon(self._drain)
 

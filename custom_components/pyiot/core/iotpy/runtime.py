@@ -564,10 +564,12 @@ class IotpyRuntime:
             if (memory := self._memory.get(entry.node_id)) is not None:
                 memory.kinds[record.key] = record.kind
         kind = kind_for(settings, record.kind) or record.kind
-        point = point_for(record.key, kind, settings)
-        if record.point != point:
-            record.point = point
-            self._listener.points_seen(entry.node_id, [point])
+        if record.point_made_of != (kind, settings):
+            record.point_made_of = (kind, settings)
+            point = point_for(record.key, kind, settings)
+            if record.point != point:
+                record.point = point
+                self._listener.points_seen(entry.node_id, [point])
         self._report_state(entry, record, snapshot, kind)
 
     def _note_error(self, entry: DeviceEntry, key: str, name: Any, snapshot: VariableSnapshot) -> None:
