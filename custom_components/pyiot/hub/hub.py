@@ -31,6 +31,7 @@ from ..core.nodes import (
     StoredNode,
     Transport,
     WriteError,
+    WriteRefusedError,
 )
 from .caps import async_report_caps
 from .storage import NodeStore
@@ -378,6 +379,17 @@ class NodeHub:
             )
         try:
             await self.transport.async_write(node_id, key, value)
+        except WriteRefusedError as err:
+            raise HomeAssistantError(
+                translation_domain=DOMAIN,
+                translation_key="write_refused",
+                translation_placeholders={
+                    "node": self.node_name(node_id),
+                    "point": err.point,
+                    "value": repr(err.value),
+                    "kept": repr(err.kept),
+                },
+            ) from err
         except WriteError as err:
             raise HomeAssistantError(
                 translation_domain=DOMAIN,

@@ -4,8 +4,10 @@ import asyncio
 
 from homeassistant.const import ATTR_ENTITY_ID, STATE_UNAVAILABLE, EntityCategory
 from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.setup import async_setup_component
+import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from tests.support.scripted_node import wait_for
@@ -112,3 +114,37 @@ async def test_update_entity_asks_the_device_on_the_reverse_topic(
     )
     await wait_for(lambda: _state(hass, entity) == "12.5", timeout=20)
     assert ("T-HOME/SIM1/temperature_", "") in runner.device.received[asked:]
+
+
+@pytest.mark.allow_pyiot_warnings
+async def test_a_parameter_the_device_does_not_take_is_a_translated_error(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, start_device: StartDevice
+) -> None:
+    runner = await start_device(1, refused_params={"push_duration"})
+
+    def push_duration() -> er.RegistryEntry | None:
+        device = _device(hass, loaded_entry)
+        if device is None:
+            return None
+        found = _entities(hass, device).items()
+        return next((e for key, e in found if key.endswith("push_duration") and e.domain == "number"), None)
+
+    async def appeared() -> bool:
+        await runner.feed()
+        await asyncio.sleep(0.2)
+        return (number := push_duration()) is not None and _state(hass, number) == "1.0"
+
+    async with asyncio.timeout(20):
+        while not await appeared():
+            pass
+    number = push_duration()
+    assert number is not None
+    with pytest.raises(HomeAssistantError) as caught:
+        await hass.services.async_call(
+            "number", "set_value", {"entity_id": number.entity_id, "value": 2.5}, blocking=True
+        )
+    assert caught.value.translation_key == "write_refused"
+    assert caught.value.translation_placeholders["kept"] == "1.0"
+    assert str(caught.value) == "FmPyIot SIM 1 did not take push_duration = 2.5: it still has 1.0"
+    assert runner.device.params["push_duration"] == 1.0
+    assert _state(hass, number) == "1.0"

@@ -25,6 +25,7 @@ from .model import (
     StateWithAttributes,
     Transport,
     WriteError,
+    WriteRefusedError,
 )
 from .storage import NodeRecords, StoredNode, dump_node_records, load_node_records, migrate_node_records
 
@@ -47,6 +48,7 @@ __all__ = [
     "TokenBucket",
     "Transport",
     "WriteError",
+    "WriteRefusedError",
     "dump_node_records",
     "load_node_records",
     "migrate_node_records",

@@ -164,6 +164,17 @@ class WriteError(Exception):
     """A transport could not deliver a write; the message is shown to the user."""
 
 
+class WriteRefusedError(WriteError):
+    """The node got the write and answered, but kept another value (shown to the user as such)."""
+
+    def __init__(self, message: str, *, point: str, value: object, kept: object) -> None:
+        """`point` was set to `value`; the node reports `kept`."""
+        super().__init__(message)
+        self.point = point
+        self.value = value
+        self.kept = kept
+
+
 class NodeListener(Protocol):
     """What a transport reports. Implemented by the hub; all calls happen in the event loop."""
 

@@ -14,7 +14,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any, Final
 
-from ...nodes.model import WriteError
+from ...nodes.model import WriteError, WriteRefusedError
 from .clock import Clock, Timer
 from .device import Device, ParamWaiter, TopicEntry, action_key
 from .params import ParamWriteError, coerce_write, param_name, set_params_payload
@@ -67,9 +67,12 @@ class Writer:
             await waiter.future
         except TimeoutError as err:
             if waiter.seen:
-                raise WriteError(
+                raise WriteRefusedError(
                     f"FmPyIOT device {device.label} did not take {param_name(flat_key)} = {coerced!r}: "
-                    f"it still has {waiter.seen[-1]!r}"
+                    f"it still has {waiter.seen[-1]!r}",
+                    point=param_name(flat_key),
+                    value=coerced,
+                    kept=waiter.seen[-1],
                 ) from err
             raise WriteError(
                 f"FmPyIOT device {device.label} did not confirm {param_name(flat_key)}: "
