@@ -153,18 +153,23 @@ async def run_pyiot(folder: Path, args: argparse.Namespace) -> dict[str, float]:
     return result
 
 
-async def run_on_loop(folder: Path, args: argparse.Namespace) -> dict[str, float]:
-    """The anchor: the same devices, `loop()` called from the event loop (pyscript's model)."""
+def load_devices(folder: Path) -> list[Any]:
+    """The `Device` objects of the folder's files, loaded as PyIoT loads them (blocking)."""
     registry = DeviceRegistry()
-    devices = []
-    for path in sorted(folder.glob("*.py")):  # noqa: ASYNC240 - setup, before the measurement
-        data = path.read_bytes()
+    devices: list[Any] = []
+    for path in sorted(folder.glob("*.py")):
         loaded = load_device_file(
-            SourceFile(name=path.name, path=path, data=data, digest=""), registry, print
+            SourceFile(name=path.name, path=path, data=path.read_bytes(), digest=""), registry, print
         )
         if not isinstance(loaded, LoadedFile):
             raise SystemExit(f"{path.name}: {loaded}")
         devices += loaded.devices
+    return devices
+
+
+async def run_on_loop(folder: Path, args: argparse.Namespace) -> dict[str, float]:
+    """The anchor: the same devices, `loop()` called from the event loop (pyscript's model)."""
+    devices = load_devices(folder)  # setup, before the measurement
     counter = [0]
 
     class Counting:
@@ -244,13 +249,18 @@ async def main(args: argparse.Namespace) -> None:
     print(f"Ratio: loop lag p99 of the anchor / PyIoT = {ratio:.1f}x")
 
 
-if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def add_device_arguments(parser: argparse.ArgumentParser) -> None:
+    """The device files' shape and the measurement windows (shared with `iotpy_devices_ha.py`)."""
     parser.add_argument("--files", type=int, default=50)
     parser.add_argument("--variables", type=int, default=10)
     parser.add_argument("--poll-ms", type=float, default=100.0)
     parser.add_argument("--work-ms", type=float, default=1.0, help="blocking time per loop() (hardware I/O)")
-    parser.add_argument("--flush-ms", type=float, default=100.0)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--reps", type=int, default=3, help="runs of each phase; medians are printed")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    add_device_arguments(parser)
+    parser.add_argument("--flush-ms", type=float, default=100.0)
     asyncio.run(main(parser.parse_args()))

@@ -35,10 +35,14 @@ import bench_paths  # noqa: F401 - first: sets sys.path
 from ha_harness import make_config_dir, new_entry, quiet_logging, run_hass, start_hass, stop_hass
 from homeassistant.const import EVENT_STATE_CHANGED
 from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
-from iotpy_devices import DEVICE_FILE, PROBE_S, TARGET_LAG_P99_MS, summary
-
-from custom_components.pyiot.core.iotpy.imports import DeviceRegistry
-from custom_components.pyiot.core.iotpy.loader import LoadedFile, SourceFile, load_device_file
+from iotpy_devices import (
+    TARGET_LAG_P99_MS,
+    add_device_arguments,
+    load_devices,
+    probe_lag,
+    summary,
+    write_files,
+)
 
 FOLDER = "pyiot_devices"
 READY_TIMEOUT = 60.0
@@ -77,14 +81,6 @@ class SensorWrites:
         self._unsub()
 
 
-async def _probe_lag(stop: asyncio.Event, lags: list[float]) -> None:
-    loop = asyncio.get_running_loop()
-    while not stop.is_set():
-        start = loop.time()
-        await asyncio.sleep(PROBE_S)
-        lags.append(max(0.0, loop.time() - start - PROBE_S) * 1000)
-
-
 async def _measure(
     hass: HomeAssistant, writes: SensorWrites, expected: int, seconds: float
 ) -> dict[str, float]:
@@ -97,7 +93,7 @@ async def _measure(
     count0, cpu0, wall0 = writes.count, time.process_time(), time.monotonic()
     lags: list[float] = []
     stop = asyncio.Event()
-    probe = asyncio.create_task(_probe_lag(stop, lags))
+    probe = asyncio.create_task(probe_lag(stop, lags))
     await asyncio.sleep(seconds)
     stop.set()
     await probe
@@ -139,24 +135,11 @@ async def turn_pyiot(config_dir: Path, args: argparse.Namespace) -> dict[str, fl
         await stop_hass(hass)
 
 
-def _load_devices(folder: Path) -> list[Any]:
-    registry = DeviceRegistry()
-    devices: list[Any] = []
-    for path in sorted(folder.glob("*.py")):
-        loaded = load_device_file(
-            SourceFile(name=path.name, path=path, data=path.read_bytes(), digest=""), registry, print
-        )
-        if not isinstance(loaded, LoadedFile):
-            raise SystemExit(f"{path.name}: {loaded}")
-        devices += loaded.devices
-    return devices
-
-
 async def turn_on_loop(config_dir: Path, args: argparse.Namespace) -> dict[str, float]:
     """The anchor: `loop()` and the state writes in HA's event loop, as pyscript runs user code."""
     hass = await start_hass(config_dir)
     writes = SensorWrites(hass)
-    devices = await hass.async_add_executor_job(_load_devices, config_dir / FOLDER)
+    devices = await hass.async_add_executor_job(load_devices, config_dir / FOLDER)
     loop = asyncio.get_running_loop()
     period = args.poll_ms / 1000
     handles: list[asyncio.TimerHandle] = []
@@ -186,11 +169,7 @@ def _run(
         config_dir = make_config_dir(Path(scratch))
         folder = config_dir / FOLDER
         folder.mkdir()
-        for index in range(args.files):
-            source = DEVICE_FILE.format(
-                variables=args.variables, poll_ms=args.poll_ms, work_s=args.work_ms / 1000, index=index
-            )
-            (folder / f"bench_{index:03d}.py").write_text(source, encoding="utf-8")
+        write_files(folder, args)
         return run_hass(lambda: turn(config_dir, args))
 
 
@@ -235,10 +214,5 @@ def main(args: argparse.Namespace) -> None:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--files", type=int, default=50)
-    parser.add_argument("--variables", type=int, default=10)
-    parser.add_argument("--poll-ms", type=float, default=100.0)
-    parser.add_argument("--work-ms", type=float, default=1.0, help="blocking time per loop() (hardware I/O)")
-    parser.add_argument("--seconds", type=float, default=10.0)
-    parser.add_argument("--reps", type=int, default=3, help="turns of each; medians are printed")
+    add_device_arguments(parser)
     main(parser.parse_args())
