@@ -4,8 +4,8 @@ A device thread only marks a variable as changed (a set under a lock) and, if no
 asks the loop for one (`call_soon_threadsafe`, once per delivery, not once per value). The loop
 delivers at most once per `interval`, reading each variable's latest state then: ten values of one
 variable between two deliveries cost one report. A delivery handles at most `batch` items, and for at
-most `time_slice` seconds, per loop iteration, so a thousand changed variables never hold the loop for
-long, however costly each delivery is (in Home Assistant each is a state write).
+most `time_slice` seconds (0.5 ms), per loop iteration, so a thousand changed variables never hold
+the loop for long, however costly each delivery is (in Home Assistant each is a state write).
 """
 
 import asyncio
@@ -26,7 +26,7 @@ class Mailbox[K: Hashable, E]:
         *,
         interval: float,
         batch: int,
-        time_slice: float = 0.001,
+        time_slice: float = 0.0005,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         """Deliver through `deliver_key` / `deliver_event` (in the loop; they must not raise)."""
