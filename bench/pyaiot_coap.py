@@ -382,11 +382,12 @@ async def ingest(side: Side, nodes: int, rate: float, seconds: float, stall: flo
     staller = asyncio.create_task(_stall_loop(stall)) if stall > 0 else None
     try:
         command = [sys.executable, __file__, "--load", str(port), str(nodes), str(rate), str(seconds)]
+        before = side.received()  # before the load starts: its first datagram may beat the "start" line
         process = await asyncio.create_subprocess_exec(*command, stdout=subprocess.PIPE)
         if process.stdout is None:
             raise RuntimeError("no pipe")
         await process.stdout.readline()  # "start": the sockets are bound, sending begins
-        cpu, wall, before = time.process_time(), time.perf_counter(), side.received()
+        cpu, wall = time.process_time(), time.perf_counter()
         drops = kernel_drops(port)
         output = await process.stdout.read()
         await process.wait()

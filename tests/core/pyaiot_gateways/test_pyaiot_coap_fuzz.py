@@ -1,8 +1,10 @@
 """Property-based tests: arbitrary alive payloads, pushes, link formats, websocket frames and broker messages
 never raise anything but the parsers' typed errors, and never report malformed nodes or values."""
 
+import asyncio
 import json
 import math
+import socket
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings, strategies as st
@@ -199,11 +201,6 @@ def test_broker_messages(messages: list[str]) -> None:
     assert listener.errors == []
 
 
-class FakeRemote:
-    def __init__(self, host: str, port: int) -> None:
-        self.sockaddr = (host, port, 0, 0)
-
-
 @FUZZ
 @given(payloads=st.lists(BYTES, max_size=6))
 def test_coap_pushes_to_a_known_node(payloads: list[bytes]) -> None:
@@ -211,7 +208,7 @@ def test_coap_pushes_to_a_known_node(payloads: list[bytes]) -> None:
     gateway = PyaiotCoapGateway(listener, CoapSettings(port=0), logger=LOGGER)
     gateway.restore_nodes([{"node_id": "n", "address": "::ffff:10.0.0.1"}])
     for payload in payloads:
-        reply = gateway.handle_push(payload, FakeRemote("::ffff:10.0.0.1", 40000))
+        reply = gateway.handle_push(payload, ("::ffff:10.0.0.1", 40000, 0, 0))
         assert reply.code.is_response()
     assert listener.errors == []
 
@@ -219,3 +216,54 @@ def test_coap_pushes_to_a_known_node(payloads: list[bytes]) -> None:
 @pytest.mark.parametrize("text", ["é" * 100, "a" * 200])
 def test_close_reason_fits_a_close_frame(text: str) -> None:
     assert len(close_reason(text).encode()) <= 123
+
+
+PUSH = b"\x50\x02\x00\x01\xb6server\xfftemperature:21\xc2\xb0C"
+"""A plain NON push as a node sends it (aiocoap's encoding of POST /server)."""
+
+
+def _mutated(data: bytes, edits: list[tuple[int, int]]) -> bytes:
+    buffer = bytearray(data)
+    for index, value in edits:
+        if buffer:
+            buffer[index % len(buffer)] = value
+    return bytes(buffer)
+
+
+DATAGRAMS = st.one_of(
+    st.binary(max_size=64),
+    st.lists(st.tuples(st.integers(0, 63), st.integers(0, 255)), max_size=4).map(
+        lambda edits: _mutated(PUSH, edits)
+    ),
+    st.binary(max_size=16).map(lambda tail: PUSH + tail),
+    st.integers(0, len(PUSH)).map(lambda cut: PUSH[:cut]),
+)
+
+
+@FUZZ
+@given(datagrams=st.lists(DATAGRAMS, min_size=1, max_size=8))
+def test_coap_datagrams_at_the_socket(datagrams: list[bytes]) -> None:
+    """Whatever reaches the socket (real UDP): the push fast path or aiocoap takes it, nothing escapes."""
+    listener = CheckingListener()
+
+    async def run() -> list[dict[str, Any]]:
+        loop = asyncio.get_running_loop()
+        escaped: list[dict[str, Any]] = []
+        loop.set_exception_handler(lambda _, context: escaped.append(context))
+        gateway = PyaiotCoapGateway(listener, CoapSettings(port=0, addresses=("::1",)), logger=LOGGER)
+        gateway.restore_nodes([{"node_id": "n", "address": "::1", "resources": ["temperature"]}])
+        listener.points["n"] = dict.fromkeys(("temperature",))
+        await gateway.async_start()
+        try:
+            with socket.socket(socket.AF_INET6, socket.SOCK_DGRAM) as node:
+                node.bind(("::1", 0))
+                for datagram in datagrams:
+                    node.sendto(datagram, ("::1", gateway.port))
+                await asyncio.sleep(0.02)  # received, answered (or dropped) meanwhile
+                json.dumps(gateway.diagnostics())
+        finally:
+            await gateway.async_stop()
+        return escaped
+
+    assert asyncio.run(run()) == []
+    assert listener.errors == []

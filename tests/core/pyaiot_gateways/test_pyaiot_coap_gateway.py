@@ -161,6 +161,76 @@ async def test_pushes_update_values(
     assert gateway.diagnostics()["nodes"]["1234"]["resources"]["pressure"]["pushed"]
 
 
+def _datagram(
+    mtype: aiocoap.numbers.types.Type, mid: int, token: bytes, payload: str, **options: Any
+) -> bytes:
+    """A request as a node's CoAP stack puts it on the wire (aiocoap encodes it)."""
+    message = aiocoap.Message(code=aiocoap.POST, payload=payload.encode(), **options)
+    message.mtype, message.mid, message.token = mtype, mid, token
+    return bytes(message.encode())
+
+
+async def _exchange(sock: socket.socket, port: int, datagram: bytes) -> aiocoap.Message:
+    sock.sendto(datagram, ("::1", port))
+    loop = asyncio.get_running_loop()
+    data = await asyncio.wait_for(loop.sock_recv(sock, 2048), GENEROUS_TIMEOUT)
+    return aiocoap.Message.decode(data)
+
+
+async def test_plain_pushes_are_answered_by_the_socket_others_by_aiocoap(
+    listener: RecordingListener, clock: FakeClock
+) -> None:
+    gateway = PyaiotCoapGateway(listener, CoapSettings(port=0), logger=LOGGER, clock=clock)
+    gateway.restore_nodes([{"node_id": "1234", "address": "::1", "resources": ["temperature"]}])
+    listener.points["1234"] = dict.fromkeys(("temperature",))  # type: ignore[assignment]
+    handled: list[str] = []
+    push_reply, handle_push = gateway.push_reply, gateway.handle_push
+
+    def by_the_socket(payload: bytes, sockaddr: Any) -> aiocoap.Message:
+        handled.append("socket")
+        return push_reply(payload, sockaddr)
+
+    def by_either(payload: bytes, sockaddr: Any) -> aiocoap.Message:
+        handled.append("handler")
+        return handle_push(payload, sockaddr)
+
+    gateway.push_reply = by_the_socket  # type: ignore[method-assign]
+    gateway.handle_push = by_either  # type: ignore[method-assign]
+    await gateway.async_start()
+    with socket.socket(socket.AF_INET6, socket.SOCK_DGRAM) as sock:
+        sock.bind(("::1", 0))
+        sock.setblocking(False)
+        try:
+            non = await _exchange(
+                sock,
+                gateway.port,
+                _datagram(aiocoap.NON, 0x1234, b"\x01\x02", "temperature:20.5°C", uri_path=("server",)),
+            )
+            con = await _exchange(
+                sock,
+                gateway.port,
+                _datagram(aiocoap.CON, 0x4321, b"\x07", "temperature:21°C", uri_path=("server",)),
+            )
+            with_query = await _exchange(
+                sock,
+                gateway.port,
+                _datagram(
+                    aiocoap.CON, 0x5555, b"\x09", "temperature:22°C", uri_path=("server",), uri_query=("x=1",)
+                ),
+            )
+        finally:
+            await gateway.async_stop()
+    assert (non.mtype, non.code, non.token) == (aiocoap.NON, aiocoap.CHANGED, b"\x01\x02")
+    assert non.payload == "Received 'temperature:20.5°C'".encode()
+    assert (con.mtype, con.mid, con.code, con.token) == (aiocoap.ACK, 0x4321, aiocoap.CHANGED, b"\x07")
+    assert (with_query.mtype, with_query.mid, with_query.code) == (aiocoap.ACK, 0x5555, aiocoap.CHANGED)
+    assert with_query.payload == "Received 'temperature:22°C'".encode()
+    assert listener.values("1234", "temperature") == [20.5, 21.0, 22.0]
+    # The plain pushes are answered by the socket, the one with a query by aiocoap: the same handler.
+    assert handled == ["socket", "handler", "socket", "handler", "handler"]
+    assert gateway.diagnostics()["replies"]["server"] == 3
+
+
 async def test_observable_resources_are_observed(
     gateway: PyaiotCoapGateway, make_node: MakeNode, listener: RecordingListener
 ) -> None:
@@ -584,8 +654,8 @@ async def test_reread_of_resources_not_pushed(listener: RecordingListener, clock
         assert node.requests.count(("GET", "pressure")) == reads_since_pushed  # pushed: never re-read
         assert node.requests.count(("GET", "name")) == 1  # info, not re-read
     finally:
+        await gateway.async_stop()  # first: no re-read reaches a node that is stopping
         await node.stop()
-        await gateway.async_stop()
 
 
 async def test_diagnostics(gateway: PyaiotCoapGateway, make_node: MakeNode) -> None:

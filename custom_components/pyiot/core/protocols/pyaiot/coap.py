@@ -7,6 +7,11 @@ Served resources, replies as upstream (2.04 `Received '<payload>'`):
   node's address changed; never on a plain re-announce (upstream re-discovers on every one). A failed
   discovery is retried on a later alive, with backoff. The reply never waits for the discovery.
 - `/server` `<resource>:<value>`: a push, attributed by source address (refreshed by each alive).
+  A plain push (POST, CON or NON, no options but its path, host, port and content format) is
+  answered by the socket itself, parsed and encoded by aiocoap's `Message`: aiocoap's server path
+  (a task, a deep copy of the message and several parses of its address per request) costs several
+  times what the push does. Everything else (alives, replies, observations, odd pushes) goes through
+  aiocoap; a retransmitted CON push is taken twice, which changes nothing (the same value).
 
 Discovery: `GET /.well-known/core` (aiocoap's link-format parser), then GET every listed resource,
 at most `requests_per_node` at once per node and `max_requests_in_flight` overall, each within
@@ -30,9 +35,13 @@ import time
 from typing import Any, Final, override
 
 from aiocoap import (  # type: ignore[import-untyped]
+    ACK,
     CHANGED,
+    CON,
     CONTENT,
     GET,
+    NON,
+    POST,
     PUT,
     Context,
     Message,
@@ -40,6 +49,7 @@ from aiocoap import (  # type: ignore[import-untyped]
     resource as coap_resource,
 )
 from aiocoap.numbers.codes import BAD_REQUEST  # type: ignore[import-untyped]
+from aiocoap.numbers.optionnumbers import OptionNumber  # type: ignore[import-untyped]
 from aiocoap.transports.udp6 import MessageInterfaceUDP6, UDP6EndpointAddress  # type: ignore[import-untyped]
 
 from ...nodes.admission import report_handshake
@@ -64,6 +74,10 @@ _LOGGER = logging.getLogger(__name__)
 PROTOCOL_LOGGER_SUFFIX: Final = "aiocoap"
 MAX_SWEEP_INTERVAL: Final = 5.0
 MAX_BACKOFF_FACTOR: Final = 16
+PUSH_PATH: Final = ("server",)
+PLAIN_PUSH_OPTIONS: Final = frozenset(
+    {OptionNumber.URI_HOST, OptionNumber.URI_PORT, OptionNumber.URI_PATH, OptionNumber.CONTENT_FORMAT}
+)
 
 
 @dataclass(slots=True)
@@ -173,6 +187,8 @@ class PyaiotCoapGateway:
         self._bound = [_local_address(interface) for interface in interfaces]
         for interface in interfaces:
             _raise_receive_buffer(interface, self.settings.receive_buffer)
+            if isinstance(interface, _BoundUDP6):
+                interface.push_reply = self.push_reply
         self._spawn(self._sweep_loop(), "pyaiot coap sweep")
         if self.settings.reread_interval:
             self._spawn(self._reread_loop(self.settings.reread_interval), "pyaiot coap re-read")
@@ -376,19 +392,19 @@ class PyaiotCoapGateway:
             self._resume_observations(node)
         return self._reply(CHANGED, f"Received '{alive.text}'", "alive")
 
-    def handle_push(self, payload: bytes, remote: Any) -> Message:
-        """`/server`: a value pushed by a known node, found by its source address."""
-        host, port, scope = _remote_parts(remote)
+    def handle_push(self, payload: bytes, sockaddr: Any) -> Message:
+        """`/server`: a value pushed by a known node, found by its source address (a socket address)."""
+        host, port, scope = _sockaddr_parts(sockaddr)
         try:
             name, value = parse_push(payload)
         except CoapInputError as err:
-            return self._bad_request(_source_text(remote), err)
+            return self._bad_request(_sockaddr_source_text(sockaddr), err)
         text = payload.decode()
         key = self._endpoint_key(normalise_address(host, scope), port)
         node = self._nodes.get(self._by_endpoint.get(key, ""))
         if node is None:
             self._reporter.drop(
-                _source_text(remote),
+                _sockaddr_source_text(sockaddr),
                 Drop.UNKNOWN_SOURCE,
                 f"push {short(text)!r} from an address without alive",
             )
@@ -404,15 +420,17 @@ class PyaiotCoapGateway:
         self._reporter.resource(node.reported, name, value)
         return self._reply(CHANGED, f"Received '{text}'", "server")
 
-    def safely(self, handler: Callable[[bytes, Any], Message], request: Message) -> Message:
+    def safely(self, handler: Callable[[bytes, Any], Message], payload: bytes, source: Any) -> Message:
         """Run a resource handler; nothing raised (bad input, the listener) escapes into aiocoap."""
         try:
-            return handler(request.payload, request.remote)
+            return handler(payload, source)
         except Exception:
-            self._logger.exception(
-                "Error while handling a Pyaiot CoAP request from %s", _source_text(request.remote)
-            )
+            self._logger.exception("Error while handling a Pyaiot CoAP request from %s", _source_text(source))
             return Message(code=BAD_REQUEST)
+
+    def push_reply(self, payload: bytes, sockaddr: Any) -> Message:
+        """A push taken by the socket itself (see the module's text); the reply's code and payload."""
+        return self.safely(self.handle_push, payload, sockaddr)
 
     def _bad_request(self, source: str, err: CoapInputError) -> Message:
         self._reporter.drop(source, err.reason, str(err))
@@ -607,6 +625,8 @@ class PyaiotCoapGateway:
         task = asyncio.get_running_loop().create_task(self._guarded(coroutine, name), name=name)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+        # A task cancelled before it ran (a stop right after the start) never awaited its coroutine.
+        task.add_done_callback(lambda _: coroutine.close())
         return task
 
     async def _guarded(self, coroutine: Any, name: str) -> None:
@@ -630,7 +650,7 @@ class _AliveResource(coap_resource.Resource):  # type: ignore[misc]
         self._gateway = gateway
 
     async def render_post(self, request: Message) -> Message:
-        return self._gateway.safely(self._gateway.handle_alive, request)
+        return self._gateway.safely(self._gateway.handle_alive, request.payload, request.remote)
 
 
 class _ServerResource(coap_resource.Resource):  # type: ignore[misc]
@@ -639,7 +659,7 @@ class _ServerResource(coap_resource.Resource):  # type: ignore[misc]
         self._gateway = gateway
 
     async def render_post(self, request: Message) -> Message:
-        return self._gateway.safely(self._gateway.handle_push, request)
+        return self._gateway.safely(self._gateway.handle_push, request.payload, request.remote.sockaddr)
 
 
 class _ProtocolLogFilter(logging.Filter):
@@ -693,13 +713,40 @@ class _BoundUDP6(MessageInterfaceUDP6):  # type: ignore[misc]
             return None
         return await super().determine_remote(request)
 
+    push_reply: Callable[[bytes, Any], Message] | None = None
+    """Answers a plain push (set by the gateway); without it every message goes through aiocoap."""
+
     def datagram_msg_received(self, data: bytes, ancdata: Any, flags: int, address: Any) -> None:
         # aiocoap catches only its own parse error; a string option that is not UTF-8 (or a value its
         # option types refuse) would raise in the event loop. Anyone may send that: drop it, counted.
         try:
-            super().datagram_msg_received(data, ancdata, flags, address)
+            if not self._took_push(data, address):
+                super().datagram_msg_received(data, ancdata, flags, address)
         except UnicodeDecodeError, ValueError:
             self.log.warning("Ignoring unparsable message from %s", address)
+
+    def _took_push(self, data: bytes, address: Any) -> bool:
+        if self.push_reply is None:
+            return False
+        try:
+            request = Message.decode(data)
+        except coap_error.UnparsableMessage:
+            return False  # aiocoap's own path logs it
+        if (
+            request.code != POST
+            or request.mtype not in {CON, NON}
+            or request.opt.uri_path != PUSH_PATH
+            or any(option.number not in PLAIN_PUSH_OPTIONS for option in request.opt.option_list())
+        ):
+            return False
+        reply = self.push_reply(request.payload, address)
+        reply.token = request.token
+        if request.mtype is CON:
+            reply.mtype, reply.mid = ACK, request.mid
+        else:
+            reply.mtype, reply.mid = NON, self._ctx._next_message_id()  # noqa: SLF001 - aiocoap's counter: no clash
+        self.transport.sendmsg(reply.encode(), [], 0, address)
+        return True
 
 
 def _udp6_interfaces(context: Context) -> list[MessageInterfaceUDP6]:
@@ -750,7 +797,10 @@ def _links_of(response: Message) -> tuple[list[LinkedResource], list[str]]:
 
 
 def _remote_parts(remote: Any) -> tuple[str, int | None, str | None]:
-    sockaddr = getattr(remote, "sockaddr", None)
+    return _sockaddr_parts(getattr(remote, "sockaddr", None))
+
+
+def _sockaddr_parts(sockaddr: Any) -> tuple[str, int | None, str | None]:
     if not isinstance(sockaddr, tuple) or len(sockaddr) < 2:  # noqa: PLR2004
         return ("::", None, None)
     scope = None
@@ -762,8 +812,13 @@ def _remote_parts(remote: Any) -> tuple[str, int | None, str | None]:
     return (str(sockaddr[0]), int(sockaddr[1]), scope)
 
 
-def _source_text(remote: Any) -> str:
-    host, port, scope = _remote_parts(remote)
+def _source_text(source: Any) -> str:
+    """A remote's or a socket address' text."""
+    return _sockaddr_source_text(source if isinstance(source, tuple) else getattr(source, "sockaddr", None))
+
+
+def _sockaddr_source_text(sockaddr: Any) -> str:
+    host, port, scope = _sockaddr_parts(sockaddr)
     try:
         address = normalise_address(host, scope)
     except ValueError:
